@@ -16,6 +16,16 @@ type Record struct {
 	Key   []byte
 	Value []byte
 	Time  time.Time
+	// Generation counts the assignments of the partition to this consumer.
+	// When it changes, the partition was (re)assigned: correlation state
+	// kept for the partition must be dropped and rebuilt from the records
+	// that follow.
+	Generation int
+	// Warmup marks a record that was committed before the current
+	// assignment began. It is read again only to rebuild correlation state
+	// (the rules' windows reach back before the committed offset) and must
+	// produce no alert. Its AckFunc does nothing.
+	Warmup bool
 }
 
 // AckFunc settles everything derived from one Record. A nil err means the
