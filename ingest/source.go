@@ -16,6 +16,9 @@ type Record struct {
 	Key   []byte
 	Value []byte
 	Time  time.Time
+	// Origin names where the record came from for messages, when Topic,
+	// Partition and Offset do not say it (a file's name and line: "day.jsonl:17").
+	Origin string
 	// Generation counts the assignments of the partition to this consumer.
 	// When it changes, the partition was (re)assigned: correlation state
 	// kept for the partition must be dropped and rebuilt from the records

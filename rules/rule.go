@@ -253,7 +253,11 @@ type Test struct {
 	// Events are the raw events, in order: inline objects from the rule file
 	// or lines of the file named in the test.
 	Events []json.RawMessage
-	// EventsFile is the NDJSON file the events came from, if any.
+	// EventPos is where each event of Events was written: the inline
+	// mapping in the rule file, or file:line in EventsFile.
+	EventPos []Pos
+	// EventsFile is the NDJSON file the events came from, if any, as a path
+	// of the file system the rules were loaded from.
 	EventsFile string
 	Expect     []Expectation
 	Pos        Pos

@@ -1,0 +1,96 @@
+package content
+
+// minBase64Run is the shortest run Base64Blob looks for: shorter runs are
+// ordinary words and identifiers.
+const minBase64Run = 16
+
+// Base64Blob reports whether s holds a run of at least min base64
+// characters (standard or URL-safe alphabet, '=' padding allowed) that
+// looks encoded rather than written: it mixes upper case, lower case and
+// digits, and is not a path (at most one '/' per 16 characters). Hex digests
+// (one letter case) and camel-case identifiers without digits do not count.
+// A min below 16 is raised to 16. Runs broken by line wraps (MIME, PEM) are
+// measured line by line.
+func Base64Blob(s string, min int) bool {
+	if min < minBase64Run {
+		min = minBase64Run
+	}
+	if len(s) < min {
+		return false
+	}
+	// Any run of length >= min contains an offset that is a multiple of
+	// min/2, so probing there finds it without touching every byte twice.
+	step := min / 2
+	for i := 0; i < len(s); i += step {
+		_, b, ok := base64Run(s, i, min)
+		if ok {
+			return true
+		}
+		if b > i {
+			i = b // the whole run was examined
+		}
+	}
+	return false
+}
+
+// base64Run looks for a base64-looking run of at least min bytes that
+// contains offset i. It returns the run's bounds (also when the run does not
+// qualify, so callers can skip it) and whether it qualifies.
+func base64Run(s string, i, min int) (int, int, bool) {
+	if i >= len(s) || !isB64[s[i]] {
+		return 0, 0, false
+	}
+	a, b := i, i
+	for a > 0 && isB64[s[a-1]] {
+		a--
+	}
+	for b < len(s) && isB64[s[b]] {
+		b++
+	}
+	e := b
+	for e < len(s) && e-b < 2 && s[e] == '=' {
+		e++
+	}
+	if b-a < min {
+		return a, b, false
+	}
+	var upper, lower, digit, slash, plus, url int
+	for k := a; k < b; k++ {
+		c := s[k]
+		switch {
+		case 'A' <= c && c <= 'Z':
+			upper++
+		case 'a' <= c && c <= 'z':
+			lower++
+		case '0' <= c && c <= '9':
+			digit++
+		case c == '/':
+			slash++
+		case c == '+':
+			plus++
+		default:
+			url++
+		}
+	}
+	n := b - a
+	if upper == 0 || lower == 0 || digit+plus+slash == 0 {
+		return a, b, false
+	}
+	if slash*16 > n || url*8 > n || (url > 0 && slash+plus > 0) {
+		return a, b, false // a path, a slug or a mix of both alphabets
+	}
+	return a, e, true
+}
+
+// isB64 marks the base64 alphabet (standard and URL-safe).
+var isB64 = func() (t [256]bool) {
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c] = true
+		t[c+'a'-'A'] = true
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = true
+	}
+	t['+'], t['/'], t['-'], t['_'] = true, true, true, true
+	return t
+}()

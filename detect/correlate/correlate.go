@@ -1,0 +1,593 @@
+package correlate
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/expr-lang/expr/file"
+	"github.com/mcpsoc/mcpsoc/ingest/event"
+	"github.com/mcpsoc/mcpsoc/rules"
+)
+
+// Defaults of Options.
+const (
+	DefaultAllowedLateness = 2 * time.Minute
+	DefaultMaxKeys         = 100_000
+	DefaultMaxBuffered     = 50_000
+	DefaultEvidenceText    = 4096
+)
+
+// Options configure a Correlator. Zero values mean the documented defaults.
+type Options struct {
+	// AllowedLateness is how far behind the newest event time seen an event
+	// may arrive and still be put back in order (default 2m). The watermark
+	// is the newest event time seen minus AllowedLateness: events older than
+	// the watermark are late (see docs/correlation.md for what happens to
+	// them) and windows close once the watermark has passed their end.
+	AllowedLateness time.Duration
+	// MaxKeys bounds the keys each rule remembers (default 100,000); a rule's
+	// own max_keys overrides it. The least recently used key is evicted
+	// first.
+	MaxKeys int
+	// MaxBuffered bounds the events held for reordering (default 50,000).
+	// When it is reached the oldest event is released at once and the
+	// watermark moves up to it, which shortens the effective lateness.
+	MaxBuffered int
+	// EvidenceText is the number of bytes of each free-text field (result
+	// text, tool description, each argument object, the diff text of change
+	// rules) kept for a remembered event (default 4096).
+	EvidenceText int
+	// Logger receives rule evaluation problems (rule ids and positions
+	// only, never event content). Default: discard.
+	Logger *slog.Logger
+}
+
+func (o Options) withDefaults() Options {
+	if o.AllowedLateness < 0 {
+		o.AllowedLateness = 0
+	} else if o.AllowedLateness == 0 {
+		o.AllowedLateness = DefaultAllowedLateness
+	}
+	if o.MaxKeys <= 0 {
+		o.MaxKeys = DefaultMaxKeys
+	}
+	if o.MaxBuffered <= 0 {
+		o.MaxBuffered = DefaultMaxBuffered
+	}
+	if o.EvidenceText <= 0 {
+		o.EvidenceText = DefaultEvidenceText
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return o
+}
+
+// Match is one completed correlation: the engine turns it into an alert.
+//
+// A Match and the events it holds are read-only: the same event copy may be
+// shared by several matches.
+type Match struct {
+	Rule *rules.Rule
+	// Key is the group key: the values of the rule's by expressions joined
+	// with "|" ("acme|conv_7f3a"); a "|" or "\" inside a value is escaped
+	// with "\".
+	Key string
+	// Events are the contributing events in event-time order, as trimmed
+	// copies (Options.EvidenceText). Threshold matches carry the triggering
+	// event with its identity fields and every other event as a stub holding
+	// only @timestamp and event.id; events that could not be kept (see
+	// docs/correlation.md) are stubs as well.
+	Events []*event.Event
+	// Steps names, for sequence rules, the step each event matched.
+	Steps []string
+	// State is what reason templates see as state.
+	State rules.State
+	// Previous and Current are the remembered and the new value of a change
+	// rule; Diff is a unified line diff of the rule's diff text ("" when the
+	// rule has none).
+	Previous, Current, Diff string
+	// Time is the event time at which the match completed: its last event,
+	// or the end of the window for a sequence ending in an absence.
+	Time time.Time
+}
+
+// RuleStats are the counters of one correlation rule.
+type RuleStats struct {
+	RuleID string
+	Kind   rules.Kind
+	// Keys is the number of keys (first_seen: key and value pairs) held now.
+	Keys int
+	// Evictions counts keys dropped because the rule's key bound was
+	// reached.
+	Evictions uint64
+	// LostPending counts pending sequence matches dropped with an evicted
+	// key.
+	LostPending uint64
+	// Late counts events that arrived behind the watermark; LateDropped
+	// counts those the rule could not use (their window had closed, or a
+	// change rule remembered a newer value).
+	Late, LateDropped uint64
+	// Matches counts matches emitted.
+	Matches uint64
+	// Cancelled counts pending sequence matches ended by until.
+	Cancelled uint64
+	// NoKey counts events skipped because a group key value was empty.
+	NoKey uint64
+	// Errors counts expression evaluation errors; a failing condition counts
+	// as false.
+	Errors uint64
+}
+
+// Stats describe a Correlator at one point.
+type Stats struct {
+	// Watermark is the event time before which events are late.
+	Watermark time.Time
+	// Buffered is the number of events waiting to be put in order.
+	Buffered int
+	// Forced counts events released before the watermark reached them
+	// because MaxBuffered was reached.
+	Forced uint64
+	// Skipped counts events without a usable @timestamp (ignored).
+	Skipped uint64
+	Rules   []RuleStats
+}
+
+// Correlator evaluates the correlation rules (kinds sequence, threshold,
+// first_seen and change) of a rule set over one ordered stream (one Kafka
+// partition, one replay), in event time. It is not safe for concurrent use:
+// run one per shard or partition.
+type Correlator struct {
+	opts     Options
+	lateness int64
+	rules    []ruleState
+	x        evaluator
+	trim     trimmer
+
+	// Key groups: distinct lists of by expressions, and the keys computed
+	// for the current event.
+	groups  [][]valueExpr
+	gsig    map[string]int
+	kv      []string
+	kstate  []uint8 // 0 not computed, 1 ok, 2 missing or failed
+	parts   []string
+	intern  map[string]string
+	obsBuf  []obs
+	matches []Match
+
+	buf     reorder
+	seq     uint64
+	started bool
+	maxSeen int64 // newest event time seen
+	wm      int64 // watermark
+	clock   int64 // windows ending before clock are closed
+	forced  uint64
+	skipped uint64
+}
+
+// maxInterned bounds the table of distinct values shared between keys.
+const maxInterned = 4096
+
+// New returns a Correlator for the correlation rules of rs; rules of kind
+// match and disabled rules are ignored. It fails when a correlation rule
+// cannot be run (no positive step, a missing window, more than 63 steps, no
+// value to watch).
+func New(rs []*rules.Rule, opts Options) (*Correlator, error) {
+	opts = opts.withDefaults()
+	c := &Correlator{
+		opts:     opts,
+		lateness: int64(opts.AllowedLateness),
+		trim:     trimmer{limit: opts.EvidenceText},
+		gsig:     map[string]int{},
+		intern:   map[string]string{},
+	}
+	var errs []error
+	for _, r := range rs {
+		if r == nil || !r.Enabled {
+			continue
+		}
+		var (
+			s   ruleState
+			err error
+		)
+		switch r.Kind {
+		case rules.KindSequence:
+			s, err = newSequence(c, r)
+		case rules.KindThreshold:
+			s, err = newThreshold(c, r)
+		case rules.KindFirstSeen:
+			s, err = newFirstSeen(c, r)
+		case rules.KindChange:
+			s, err = newChange(c, r)
+		default:
+			continue
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("correlate: rule %s (%s): %w", r.ID, r.Pos, err))
+			continue
+		}
+		c.rules = append(c.rules, s)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	c.kv = make([]string, len(c.groups))
+	c.kstate = make([]uint8, len(c.groups))
+	return c, nil
+}
+
+// Process feeds one event. Matches completed by it, or by the windows its
+// event time closes, are passed to emit in event-time order. ev may be
+// reused by the caller once Process returns: what is kept is copied.
+func (c *Correlator) Process(ev *event.Event, emit func(Match)) {
+	ts, ok := nanos(ev.Timestamp)
+	if !ok {
+		c.skipped++
+		return
+	}
+	late := c.started && ts < c.wm
+	clear(c.kstate)
+	c.obsBuf = c.obsBuf[:0]
+	need := keepNone
+	for i, r := range c.rules {
+		o := obs{rule: i}
+		if lvl, ok := r.observe(c, ev, &o); ok {
+			c.obsBuf = append(c.obsBuf, o)
+			need = max(need, lvl)
+		}
+	}
+	if !c.started {
+		c.started = true
+		c.maxSeen = ts
+		c.wm = ts - c.lateness
+		c.clock = c.wm
+	} else if ts > c.maxSeen {
+		c.maxSeen = ts
+		c.wm = max(c.wm, ts-c.lateness)
+	}
+	if len(c.obsBuf) > 0 {
+		it := &item{ts: ts, seq: c.seq, obs: slices.Clone(c.obsBuf)}
+		c.seq++
+		switch need {
+		case keepFull:
+			it.ev = c.trim.full(ev)
+		case keepLight:
+			it.ev = c.trim.light(ev)
+		}
+		if it.ev != nil {
+			it.id = it.ev.Event.ID
+		} else {
+			it.id = strings.Clone(ev.Event.ID)
+		}
+		if late {
+			c.apply(it, true, emit)
+		} else {
+			c.buf.push(it)
+		}
+	}
+	c.release(emit)
+}
+
+// Flush ends the input: buffered events are processed and every window is
+// closed, so sequences waiting for an absence fire now. Remembered first_seen
+// and change values are kept. Call it at the end of a replay or a rule test,
+// not when a live consumer stops: a restarted consumer rebuilds its windows
+// by processing again (warm-up), and closing them early would raise absence
+// alerts too soon.
+func (c *Correlator) Flush(emit func(Match)) {
+	for c.buf.len() > 0 {
+		it := c.buf.pop()
+		c.advance(it.ts, emit)
+		c.apply(it, false, emit)
+	}
+	c.matches = c.matches[:0]
+	for _, r := range c.rules {
+		r.flush(c, &c.matches)
+	}
+	c.emitMatches(emit)
+	if c.started {
+		c.wm = max(c.wm, c.maxSeen)
+		c.clock = max(c.clock, c.wm)
+	}
+}
+
+// Reset drops every buffered event and all state, as when a Kafka partition
+// is revoked. Counters are kept. The Correlator can then be warmed up again
+// by processing events from an earlier offset.
+func (c *Correlator) Reset() {
+	c.buf.reset()
+	for _, r := range c.rules {
+		r.reset()
+	}
+	clear(c.intern)
+	c.started = false
+	c.maxSeen, c.wm, c.clock = 0, 0, 0
+}
+
+// Watermark returns the event time before which events are late, the time
+// up to which windows are closed. It is zero before the first event. The
+// engine can drive a Suppressor with it.
+func (c *Correlator) Watermark() time.Time {
+	if !c.started {
+		return time.Time{}
+	}
+	return time.Unix(0, c.wm).UTC()
+}
+
+// Stats returns the Correlator's counters, with one RuleStats per
+// correlation rule in rule order.
+func (c *Correlator) Stats() Stats {
+	s := Stats{
+		Watermark: c.Watermark(),
+		Buffered:  c.buf.len(),
+		Forced:    c.forced,
+		Skipped:   c.skipped,
+		Rules:     make([]RuleStats, 0, len(c.rules)),
+	}
+	for _, r := range c.rules {
+		s.Rules = append(s.Rules, r.stats())
+	}
+	return s
+}
+
+// release processes the buffered events the watermark has passed (or that
+// MaxBuffered forces out), then closes the windows behind the watermark.
+func (c *Correlator) release(emit func(Match)) {
+	for c.buf.len() > 0 {
+		top := c.buf.peek()
+		if top.ts > c.wm {
+			if c.buf.len() <= c.opts.MaxBuffered {
+				break
+			}
+			c.wm = top.ts
+			c.forced++
+		}
+		it := c.buf.pop()
+		c.advance(it.ts, emit)
+		c.apply(it, false, emit)
+	}
+	c.advance(c.wm, emit)
+}
+
+// advance closes the windows that end before now.
+func (c *Correlator) advance(now int64, emit func(Match)) {
+	if now <= c.clock {
+		return
+	}
+	c.matches = c.matches[:0]
+	for _, r := range c.rules {
+		r.expire(c, now, &c.matches)
+	}
+	c.clock = now
+	c.emitMatches(emit)
+}
+
+func (c *Correlator) emitMatches(emit func(Match)) {
+	if len(c.matches) == 0 {
+		return
+	}
+	slices.SortStableFunc(c.matches, func(a, b Match) int { return a.Time.Compare(b.Time) })
+	for i := range c.matches {
+		m := c.matches[i]
+		c.matches[i] = Match{}
+		emit(m)
+	}
+	c.matches = c.matches[:0]
+}
+
+func (c *Correlator) apply(it *item, late bool, emit func(Match)) {
+	for i := range it.obs {
+		o := &it.obs[i]
+		c.rules[o.rule].apply(c, it, o, late, emit)
+	}
+}
+
+// keyGroup registers a list of by expressions and returns its index; equal
+// lists share one index, so the key is computed once per event.
+func (c *Correlator) keyGroup(by []*rules.Expr) int {
+	var exprs []valueExpr
+	var sig strings.Builder
+	if len(by) == 0 {
+		exprs = []valueExpr{
+			{get: stringField("organization.id")},
+			{get: stringField("mcp.flow.id")},
+		}
+		sig.WriteString("organization.id\x00mcp.flow.id")
+	} else {
+		exprs = newValueExprs(by)
+		for i, e := range by {
+			if i > 0 {
+				sig.WriteByte(0)
+			}
+			sig.WriteString(strings.TrimSpace(e.Source))
+		}
+	}
+	if g, ok := c.gsig[sig.String()]; ok {
+		return g
+	}
+	c.groups = append(c.groups, exprs)
+	c.gsig[sig.String()] = len(c.groups) - 1
+	return len(c.groups) - 1
+}
+
+// key returns the group key of the current event for key group g; ok is
+// false when a value is empty or fails.
+func (c *Correlator) key(b *base, g int, ev *event.Event) (string, bool) {
+	switch c.kstate[g] {
+	case 1:
+		return c.kv[g], true
+	case 2:
+		return "", false
+	}
+	c.parts = c.parts[:0]
+	for i := range c.groups[g] {
+		s, err := c.x.value(&c.groups[g][i], ev)
+		if err != nil {
+			c.fail(b, "by", err)
+		}
+		if s == "" {
+			c.kstate[g] = 2
+			return "", false
+		}
+		c.parts = append(c.parts, s)
+	}
+	k := joinKey(c.parts)
+	c.kv[g], c.kstate[g] = k, 1
+	return k, true
+}
+
+// test evaluates a condition for rule b, counting errors as false.
+func (c *Correlator) test(b *base, k *cond, ev *event.Event, steps []*event.Event) bool {
+	ok, err := c.x.eval(k, ev, steps)
+	if err != nil {
+		c.fail(b, "condition", err)
+	}
+	return ok
+}
+
+// fail counts an evaluation error of rule b and logs the first one, with
+// the position of the failing expression and never its values.
+func (c *Correlator) fail(b *base, what string, err error) {
+	b.n.errors++
+	if b.n.errors > 1 {
+		return
+	}
+	args := []any{"rule_id", b.r.ID, "expr", what}
+	var fe *file.Error
+	if errors.As(err, &fe) {
+		args = append(args, "line", fe.Line, "column", fe.Column)
+	}
+	c.opts.Logger.Warn("correlation rule evaluation failed; counting it as false", args...)
+}
+
+// internValue returns s from a bounded table of values shared between keys
+// (tool and server names repeat across flows), or a private copy.
+func (c *Correlator) internValue(s string) string {
+	if v, ok := c.intern[s]; ok {
+		return v
+	}
+	v := strings.Clone(s)
+	if len(c.intern) < maxInterned {
+		c.intern[v] = v
+	}
+	return v
+}
+
+// stub is the placeholder of an event the Correlator did not keep.
+func stub(t int64, id string) *event.Event {
+	return &event.Event{Timestamp: time.Unix(0, t).UTC(), Event: event.EventMeta{ID: id}}
+}
+
+// event returns the item's kept event, or a stub.
+func (it *item) event() *event.Event {
+	if it.ev != nil {
+		return it.ev
+	}
+	return stub(it.ts, it.id)
+}
+
+// Unix nanoseconds cover 1678-2262; events outside 1900-2200 are refused so
+// that window arithmetic never overflows.
+var (
+	minTime = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
+	maxTime = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
+func nanos(t time.Time) (int64, bool) {
+	if t.Before(minTime) || t.After(maxTime) {
+		return 0, false
+	}
+	return t.UnixNano(), true
+}
+
+func toTime(n int64) time.Time { return time.Unix(0, n).UTC() }
+
+// windowText renders a window for state.window.
+func windowText(d int64) string {
+	if d <= 0 || d == math.MaxInt64 {
+		return ""
+	}
+	return time.Duration(d).String()
+}
+
+// keep levels: what copy of an event an item holds.
+const (
+	keepNone = iota
+	keepLight
+	keepFull
+)
+
+// ruleState is one correlation rule with its state.
+type ruleState interface {
+	// observe evaluates the rule's stateless parts against a new event and
+	// fills o; ok is false when the event does not concern the rule. keep is
+	// the copy of the event the rule may need.
+	observe(c *Correlator, ev *event.Event, o *obs) (keep int, ok bool)
+	// apply updates the state in event-time order (late: out of order).
+	apply(c *Correlator, it *item, o *obs, late bool, emit func(Match))
+	// expire closes the windows ending before now.
+	expire(c *Correlator, now int64, out *[]Match)
+	// flush closes every window.
+	flush(c *Correlator, out *[]Match)
+	stats() RuleStats
+	reset()
+}
+
+// base holds what every correlation rule has.
+type base struct {
+	r      *rules.Rule
+	filter *cond
+	by     int // key group
+	within int64
+	n      counters
+}
+
+type counters struct {
+	late, lateDropped, matches, errors, noKey, cancelled, lost uint64
+}
+
+func newBase(c *Correlator, r *rules.Rule) base {
+	return base{r: r, filter: newCond(r.Condition), by: c.keyGroup(r.By), within: int64(r.Within)}
+}
+
+func (b *base) maxKeys(c *Correlator) int {
+	if b.r.MaxKeys > 0 {
+		return b.r.MaxKeys
+	}
+	return c.opts.MaxKeys
+}
+
+func (b *base) ruleStats(keys int, evictions uint64) RuleStats {
+	return RuleStats{
+		RuleID: b.r.ID, Kind: b.r.Kind, Keys: keys, Evictions: evictions,
+		LostPending: b.n.lost, Late: b.n.late, LateDropped: b.n.lateDropped,
+		Matches: b.n.matches, Cancelled: b.n.cancelled, NoKey: b.n.noKey, Errors: b.n.errors,
+	}
+}
+
+// item is a buffered event: what the rules computed when it arrived, and
+// the copy of the event they may keep.
+type item struct {
+	ts  int64
+	seq uint64
+	ev  *event.Event // trimmed copy, nil when no rule needs one
+	id  string       // event.id
+	obs []obs
+}
+
+// obs is what one rule computed from an event on arrival.
+type obs struct {
+	rule int
+	key  string   // group key (the rule's by)
+	keys []string // sequences with step keys: key per key group ("" missing)
+	hit  uint64   // sequences: steps whose condition is true (bit 63: until)
+	cand uint64   // sequences: steps to evaluate in order (they use steps)
+	val  string   // threshold: distinct value; change: new value
+	vals []string // first_seen: key|value for each value
+	txt  string   // change: diff text
+}

@@ -1,0 +1,420 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/mcpsoc/mcpsoc/detect"
+	"github.com/mcpsoc/mcpsoc/detect/alert"
+	"github.com/mcpsoc/mcpsoc/ingest"
+	"github.com/mcpsoc/mcpsoc/ingest/event"
+	"github.com/mcpsoc/mcpsoc/rules"
+	"github.com/mcpsoc/mcpsoc/sinks"
+	"golang.org/x/sync/errgroup"
+)
+
+// DeadLetterFunc stores a record that cannot be processed, with the reason.
+// It returns nil only once the record is durably stored.
+type DeadLetterFunc func(ctx context.Context, rec ingest.Record, reason string) error
+
+// Options configures a Runner. Zero values mean the documented defaults.
+type Options struct {
+	// Shards is the number of engine goroutines; default GOMAXPROCS.
+	// Partition p is processed by shard p % Shards.
+	Shards int
+	// Limits bound what the decoder accepts.
+	Limits event.Limits
+	// Engine configures each shard's engines.
+	Engine detect.Options
+	// BatchSize is the most alerts written to the sink at once (default
+	// 500); BatchWait the longest an alert waits for its batch to fill
+	// (default 50ms).
+	BatchSize int
+	BatchWait time.Duration
+	// QueueSize bounds the records waiting for each shard and the alerts
+	// waiting for the sink (default 1024).
+	QueueSize int
+	// DeadLetter receives records that fail to decode. When nil they are
+	// only counted and logged (replay mode).
+	DeadLetter DeadLetterFunc
+	// ShutdownTimeout bounds how long Run drains queued work after its
+	// context ends (default 10s).
+	ShutdownTimeout time.Duration
+	// FlushAtEnd closes every correlation window when the source reports
+	// io.EOF (replay mode). A live pipeline leaves them open: they are
+	// rebuilt from warm-up records after a restart.
+	FlushAtEnd bool
+	Logger     *slog.Logger
+}
+
+func (o Options) withDefaults() Options {
+	if o.Shards <= 0 {
+		o.Shards = runtime.GOMAXPROCS(0)
+	}
+	if o.BatchSize <= 0 {
+		o.BatchSize = 500
+	}
+	if o.BatchWait <= 0 {
+		o.BatchWait = 50 * time.Millisecond
+	}
+	if o.QueueSize <= 0 {
+		o.QueueSize = 1024
+	}
+	if o.ShutdownTimeout <= 0 {
+		o.ShutdownTimeout = 10 * time.Second
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return o
+}
+
+// Stats counts what a Runner did. Read it after Run returns, or through
+// Runner.Stats while it runs.
+type Stats struct {
+	Records       uint64 // records read, warm-up included
+	Warmup        uint64 // warm-up records (state rebuilt, no alerts)
+	Events        uint64 // records decoded
+	BadEvents     uint64 // records refused by the decoder
+	Alerts        uint64 // alerts accepted by the sink
+	MutedAlerts   uint64 // alerts produced by warm-up records and not sent
+	Batches       uint64 // sink writes that succeeded
+	BadReasons    map[string]uint64
+	AlertsPerRule map[string]uint64
+}
+
+// Runner is one pipeline. Create it with New and call Run once.
+type Runner struct {
+	src  ingest.Source
+	set  *rules.Set
+	sink sinks.Sink
+	opts Options
+
+	records, warmup, events, bad, alerts, muted, batches atomic.Uint64
+
+	mu            sync.Mutex
+	badReasons    map[string]uint64
+	alertsPerRule map[string]uint64
+	// OnBadEvent, when set before Run, is called for every refused record
+	// (from shard goroutines, so it must be safe for concurrent use).
+	OnBadEvent func(rec ingest.Record, err error)
+}
+
+// New returns a Runner reading src, detecting with set and delivering to
+// sink. The sink should retry on its own (sinks.Retry): a Write error other
+// than the context's stops the Runner.
+func New(src ingest.Source, set *rules.Set, sink sinks.Sink, opts Options) *Runner {
+	return &Runner{
+		src: src, set: set, sink: sink, opts: opts.withDefaults(),
+		badReasons:    map[string]uint64{},
+		alertsPerRule: map[string]uint64{},
+	}
+}
+
+// Stats returns the counters so far.
+func (r *Runner) Stats() Stats {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s := Stats{
+		Records: r.records.Load(), Warmup: r.warmup.Load(), Events: r.events.Load(),
+		BadEvents: r.bad.Load(), Alerts: r.alerts.Load(), MutedAlerts: r.muted.Load(),
+		Batches:       r.batches.Load(),
+		BadReasons:    make(map[string]uint64, len(r.badReasons)),
+		AlertsPerRule: make(map[string]uint64, len(r.alertsPerRule)),
+	}
+	for k, v := range r.badReasons {
+		s.BadReasons[k] = v
+	}
+	for k, v := range r.alertsPerRule {
+		s.AlertsPerRule[k] = v
+	}
+	return s
+}
+
+// pending settles one record once all its alerts are accepted.
+type pending struct {
+	left atomic.Int32
+	ack  ingest.AckFunc
+}
+
+func (p *pending) done(ctx context.Context) error {
+	if p == nil || p.left.Add(-1) != 0 || p.ack == nil {
+		return nil
+	}
+	return p.ack(ctx, nil)
+}
+
+type item struct {
+	a *alert.Alert
+	p *pending
+}
+
+type job struct {
+	rec ingest.Record
+	ack ingest.AckFunc
+}
+
+// Run processes records until the source returns io.EOF (then it returns
+// nil once every alert is delivered) or ctx ends (then it drains what is
+// queued within Options.ShutdownTimeout and returns ctx's error). Records
+// whose alerts were not delivered are not acknowledged.
+func (r *Runner) Run(ctx context.Context) error {
+	// work is cancelled when ctx ends plus the shutdown grace, or when a
+	// stage fails.
+	workCtx, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelWork()
+	stop := context.AfterFunc(ctx, func() {
+		t := time.AfterFunc(r.opts.ShutdownTimeout, cancelWork)
+		context.AfterFunc(workCtx, func() { t.Stop() })
+	})
+	defer stop()
+
+	g, gctx := errgroup.WithContext(workCtx)
+	shardIn := make([]chan job, r.opts.Shards)
+	for i := range shardIn {
+		shardIn[i] = make(chan job, r.opts.QueueSize)
+	}
+	out := make(chan item, r.opts.QueueSize)
+
+	// Reader: stops at EOF or when ctx ends.
+	g.Go(func() error {
+		defer func() {
+			for _, c := range shardIn {
+				close(c)
+			}
+		}()
+		readCtx, cancel := context.WithCancel(gctx)
+		defer cancel()
+		stopRead := context.AfterFunc(ctx, cancel)
+		defer stopRead()
+		for {
+			rec, ack, err := r.src.Read(readCtx)
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			if err != nil {
+				if readCtx.Err() != nil {
+					return nil
+				}
+				return fmt.Errorf("reading source: %w", err)
+			}
+			r.records.Add(1)
+			select {
+			case shardIn[rec.Partition%len(shardIn)] <- job{rec, ack}:
+			case <-gctx.Done():
+				return nil
+			}
+		}
+	})
+
+	var shards sync.WaitGroup
+	for i := range shardIn {
+		shards.Add(1)
+		g.Go(func() error {
+			defer shards.Done()
+			return r.shard(gctx, shardIn[i], out)
+		})
+	}
+	g.Go(func() error {
+		shards.Wait()
+		close(out)
+		return nil
+	})
+	g.Go(func() error { return r.deliver(gctx, out) })
+
+	err := g.Wait()
+	if err == nil && ctx.Err() != nil {
+		err = ctx.Err()
+	}
+	return err
+}
+
+type partKey struct {
+	topic     string
+	partition int
+}
+
+type partState struct {
+	gen    int
+	engine *detect.Engine
+}
+
+// shard processes the records of its partitions in order.
+func (r *Runner) shard(ctx context.Context, in <-chan job, out chan<- item) error {
+	parts := map[partKey]*partState{}
+	var ev event.Event
+	var batch []*alert.Alert
+	collect := func(a *alert.Alert) { batch = append(batch, a) }
+	send := func(p *pending) error {
+		for _, a := range batch {
+			select {
+			case out <- item{a, p}:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		return nil
+	}
+	for j := range in {
+		rec := j.rec
+		k := partKey{rec.Topic, rec.Partition}
+		ps := parts[k]
+		if ps == nil || ps.gen != rec.Generation {
+			ps = &partState{gen: rec.Generation, engine: detect.New(r.set, r.opts.Engine)}
+			parts[k] = ps
+		}
+		if rec.Warmup {
+			r.warmup.Add(1)
+		}
+		if err := event.DecodeInto(&ev, rec.Value, r.opts.Limits); err != nil {
+			if rec.Warmup {
+				continue
+			}
+			if err := r.badRecord(ctx, rec, err); err != nil {
+				return err
+			}
+			if err := j.ack(ctx, nil); err != nil {
+				return fmt.Errorf("acknowledging record: %w", err)
+			}
+			continue
+		}
+		r.events.Add(1)
+		batch = batch[:0]
+		ps.engine.Process(&ev, collect)
+		if rec.Warmup || len(batch) == 0 {
+			r.muted.Add(uint64(len(batch)))
+			if !rec.Warmup {
+				if err := j.ack(ctx, nil); err != nil {
+					return fmt.Errorf("acknowledging record: %w", err)
+				}
+			}
+			continue
+		}
+		p := &pending{ack: j.ack}
+		p.left.Store(int32(len(batch)))
+		if err := send(p); err != nil {
+			return err
+		}
+	}
+	if r.opts.FlushAtEnd && ctx.Err() == nil {
+		for _, ps := range parts {
+			batch = batch[:0]
+			ps.engine.Flush(collect)
+			if err := send(nil); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// badRecord counts a refused record and dead-letters it, retrying until it
+// is stored or ctx ends.
+func (r *Runner) badRecord(ctx context.Context, rec ingest.Record, derr error) error {
+	r.bad.Add(1)
+	reason := derr.Error()
+	r.mu.Lock()
+	if len(r.badReasons) < 100 {
+		r.badReasons[reasonClass(derr)]++
+	}
+	r.mu.Unlock()
+	if r.OnBadEvent != nil {
+		r.OnBadEvent(rec, derr)
+	}
+	r.opts.Logger.Debug("bad event", "topic", rec.Topic, "partition", rec.Partition, "offset", rec.Offset, "err", reason)
+	if r.opts.DeadLetter == nil {
+		return nil
+	}
+	wait := 100 * time.Millisecond
+	for {
+		err := r.opts.DeadLetter(ctx, rec, reason)
+		if err == nil {
+			return nil
+		}
+		r.opts.Logger.Warn("dead-lettering failed; retrying", "topic", rec.Topic, "partition", rec.Partition, "offset", rec.Offset, "err", err)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 30*time.Second)
+	}
+}
+
+// reasonClass is the reason of a decode error without its variable parts,
+// for counting.
+func reasonClass(err error) string {
+	var de *event.DecodeError
+	if errors.As(err, &de) {
+		if de.Path != "" {
+			return de.Path + ": " + de.Reason
+		}
+		return de.Reason
+	}
+	return err.Error()
+}
+
+// deliver batches alerts to the sink and settles their records.
+func (r *Runner) deliver(ctx context.Context, in <-chan item) error {
+	var items []item
+	batch := make([]*alert.Alert, 0, r.opts.BatchSize)
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	flush := func() error {
+		if len(items) == 0 {
+			return nil
+		}
+		batch = batch[:0]
+		for _, it := range items {
+			batch = append(batch, it.a)
+		}
+		if err := r.sink.Write(ctx, batch); err != nil {
+			return fmt.Errorf("writing %d alerts: %w", len(batch), err)
+		}
+		r.batches.Add(1)
+		r.alerts.Add(uint64(len(items)))
+		r.mu.Lock()
+		for _, it := range items {
+			r.alertsPerRule[it.a.Rule.ID]++
+		}
+		r.mu.Unlock()
+		for _, it := range items {
+			if err := it.p.done(ctx); err != nil {
+				return fmt.Errorf("acknowledging record: %w", err)
+			}
+		}
+		items = items[:0]
+		return nil
+	}
+	for {
+		select {
+		case it, ok := <-in:
+			if !ok {
+				return flush()
+			}
+			if len(items) == 0 {
+				timer.Reset(r.opts.BatchWait)
+			}
+			items = append(items, it)
+			if len(items) >= r.opts.BatchSize {
+				timer.Stop()
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		case <-timer.C:
+			if err := flush(); err != nil {
+				return err
+			}
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}

@@ -1,0 +1,212 @@
+package rules
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// The i* helpers compare text ignoring case: two characters are equal when
+// foldRune maps them to the same character (their upper case's lower case),
+// which also folds the look-alikes attackers use to dodge an ASCII
+// comparison: K (Kelvin sign) is k, ſ (long s) is s, ı and İ are i.
+
+// foldRune returns the case-folded form of r.
+func foldRune(r rune) rune {
+	if r < utf8.RuneSelf {
+		if 'A' <= r && r <= 'Z' {
+			return r + 'a' - 'A'
+		}
+		return r
+	}
+	return unicode.ToLower(unicode.ToUpper(r))
+}
+
+// foldString returns s with every character folded.
+func foldString(s string) string {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= utf8.RuneSelf || 'A' <= c && c <= 'Z' {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		b.WriteRune(foldRune(r))
+	}
+	return b.String()
+}
+
+// asciiFoldsAlone reports whether the ASCII character c is the fold of no
+// non-ASCII character. i, k and s are not: ı, İ, K (Kelvin) and ſ fold to them.
+func asciiFoldsAlone(c byte) bool {
+	switch c {
+	case 'i', 'k', 's', 'I', 'K', 'S':
+		return false
+	}
+	return true
+}
+
+// nonASCIIFolds lists the non-ASCII characters whose fold is ASCII.
+var nonASCIIFolds = []rune{0x130, 0x131, 0x17F, 0x212A}
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+func upperASCII(c byte) byte {
+	if 'a' <= c && c <= 'z' {
+		return c - ('a' - 'A')
+	}
+	return c
+}
+
+// indexEither returns the index of the first a or b in s, or -1.
+func indexEither(s string, a, b byte) int {
+	i := strings.IndexByte(s, a)
+	if a == b {
+		return i
+	}
+	t := s
+	if i >= 0 {
+		t = s[:i]
+	}
+	if j := strings.IndexByte(t, b); j >= 0 {
+		return j
+	}
+	return i
+}
+
+// hasPrefixFold reports whether s starts with prefix, ignoring case.
+func hasPrefixFold(s, prefix string) bool {
+	_, ok := prefixFoldLen(s, prefix)
+	return ok
+}
+
+// prefixFoldLen returns the length in bytes of the prefix of s that equals
+// prefix ignoring case, and whether there is one.
+func prefixFoldLen(s, prefix string) (int, bool) {
+	i, j := 0, 0
+	for j < len(prefix) {
+		if i >= len(s) {
+			return 0, false
+		}
+		a, b := s[i], prefix[j]
+		if a < utf8.RuneSelf && b < utf8.RuneSelf {
+			if lowerASCII(a) != lowerASCII(b) {
+				return 0, false
+			}
+			i++
+			j++
+			continue
+		}
+		ra, na := utf8.DecodeRuneInString(s[i:])
+		rb, nb := utf8.DecodeRuneInString(prefix[j:])
+		if foldRune(ra) != foldRune(rb) {
+			return 0, false
+		}
+		i += na
+		j += nb
+	}
+	return i, true
+}
+
+// hasSuffixFold reports whether s ends with suffix, ignoring case.
+func hasSuffixFold(s, suffix string) bool {
+	i, j := len(s), len(suffix)
+	for j > 0 {
+		if i <= 0 {
+			return false
+		}
+		a, b := s[i-1], suffix[j-1]
+		if a < utf8.RuneSelf && b < utf8.RuneSelf {
+			if lowerASCII(a) != lowerASCII(b) {
+				return false
+			}
+			i--
+			j--
+			continue
+		}
+		ra, na := utf8.DecodeLastRuneInString(s[:i])
+		rb, nb := utf8.DecodeLastRuneInString(suffix[:j])
+		if foldRune(ra) != foldRune(rb) {
+			return false
+		}
+		i -= na
+		j -= nb
+	}
+	return true
+}
+
+// equalFold reports whether a and b are equal ignoring case.
+func equalFold(a, b string) bool {
+	n, ok := prefixFoldLen(a, b)
+	return ok && n == len(a)
+}
+
+// containsFold reports whether s contains sub, ignoring case.
+func containsFold(s, sub string) bool {
+	if sub == "" {
+		return true
+	}
+	if c := sub[0]; c < utf8.RuneSelf && asciiFoldsAlone(c) {
+		// Only c's two cases can start a match: let IndexByte find them.
+		lo, up := lowerASCII(c), upperASCII(c)
+		for i := 0; i < len(s); {
+			j := indexEither(s[i:], lo, up)
+			if j < 0 {
+				return false
+			}
+			i += j
+			if hasPrefixFold(s[i:], sub) {
+				return true
+			}
+			i++
+		}
+		return false
+	}
+	for i := 0; i < len(s); {
+		if hasPrefixFold(s[i:], sub) {
+			return true
+		}
+		_, n := utf8.DecodeRuneInString(s[i:])
+		i += n
+	}
+	return false
+}
+
+// containsFoldASCII reports whether s contains lit comparing ASCII letters
+// without case, byte by byte. lit must be ASCII.
+func containsFoldASCII(s, lit string) bool {
+	if lit == "" {
+		return true
+	}
+	lo, up := lowerASCII(lit[0]), upperASCII(lit[0])
+	for i := 0; i+len(lit) <= len(s); {
+		j := indexEither(s[i:], lo, up)
+		if j < 0 {
+			return false
+		}
+		i += j
+		if i+len(lit) > len(s) {
+			return false
+		}
+		k := 1
+		for k < len(lit) && lowerASCII(s[i+k]) == lowerASCII(lit[k]) {
+			k++
+		}
+		if k == len(lit) {
+			return true
+		}
+		i++
+	}
+	return false
+}

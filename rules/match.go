@@ -1,0 +1,460 @@
+package rules
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"regexp"
+	"regexp/syntax"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// MaxMatchInput is how many bytes of its input regex, glob and the matches
+// operator look at: text past it is ignored. Go's regexp runs in time
+// linear in the input but slowly (tens of MB/s), so the cap bounds the cost
+// of one call on hostile text.
+const MaxMatchInput = 64 << 10
+
+// matcher is a regular expression compiled at load with a literal gate: a
+// string every match must contain, searched for first (memchr speed) so the
+// regexp only runs on text that can match.
+type matcher struct {
+	re   *regexp.Regexp
+	lit  string // "" when the pattern has no usable required literal
+	fold bool   // lit is ASCII and compared ignoring ASCII case
+}
+
+func newMatcher(pattern string) (*matcher, error) {
+	re, err := regexp.Compile(pattern)
+	if err != nil {
+		return nil, err
+	}
+	m := &matcher{re: re}
+	if tree, err := syntax.Parse(pattern, syntax.Perl); err == nil {
+		m.lit, m.fold = requiredLiteral(tree.Simplify())
+	}
+	return m, nil
+}
+
+func (m *matcher) match(s string) bool {
+	if len(s) > MaxMatchInput {
+		s = s[:MaxMatchInput]
+	}
+	if m.lit != "" {
+		if m.fold {
+			if !containsFoldASCII(s, m.lit) {
+				return false
+			}
+		} else if !strings.Contains(s, m.lit) {
+			return false
+		}
+	}
+	return m.re.MatchString(s)
+}
+
+// requiredLiteral returns the longest literal every match of re contains,
+// and whether it is compared ignoring case; "" when there is none that can
+// be searched for exactly. A wrong answer here loses matches, so it only
+// follows nodes whose every match contains their sub-match: literals,
+// concatenations, captures and repetitions of at least one.
+func requiredLiteral(re *syntax.Regexp) (string, bool) {
+	switch re.Op {
+	case syntax.OpLiteral:
+		lit := string(re.Rune)
+		fold := re.Flags&syntax.FoldCase != 0
+		if !searchable(re.Rune, fold) {
+			return "", false
+		}
+		return lit, fold
+	case syntax.OpCapture, syntax.OpPlus:
+		return requiredLiteral(re.Sub[0])
+	case syntax.OpRepeat:
+		if re.Min >= 1 {
+			return requiredLiteral(re.Sub[0])
+		}
+	case syntax.OpConcat:
+		best, bestFold := "", false
+		for _, sub := range re.Sub {
+			lit, fold := requiredLiteral(sub)
+			if len(lit) > len(best) || len(lit) == len(best) && bestFold && !fold {
+				best, bestFold = lit, fold
+			}
+		}
+		return best, bestFold
+	}
+	return "", false
+}
+
+// searchable reports whether a literal can be searched for in text with
+// strings.Contains (exact) or containsFoldASCII (fold): the regexp package
+// matches invalid UTF-8 as U+FFFD, and folds case with Unicode's simple
+// folding, which takes some ASCII letters to non-ASCII ones (k to K, the
+// Kelvin sign).
+func searchable(runes []rune, fold bool) bool {
+	for _, r := range runes {
+		if r == utf8.RuneError {
+			return false
+		}
+		if !fold {
+			continue
+		}
+		if r >= utf8.RuneSelf {
+			return false
+		}
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			if f >= utf8.RuneSelf {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// globToRegexp translates a glob into an anchored regular expression: *
+// matches any run of characters but /, ** any run including /, ? one
+// character but /, [abc], [a-z] and [!a-z] (or [^a-z]) a class; a backslash
+// quotes the next character.
+func globToRegexp(glob string) (string, error) {
+	var b strings.Builder
+	b.WriteString(`(?s)^`)
+	for i := 0; i < len(glob); {
+		c := glob[i]
+		switch c {
+		case '*':
+			if i+1 < len(glob) && glob[i+1] == '*' {
+				for i < len(glob) && glob[i] == '*' {
+					i++
+				}
+				b.WriteString(`.*`)
+				continue
+			}
+			b.WriteString(`[^/]*`)
+			i++
+		case '?':
+			b.WriteString(`[^/]`)
+			i++
+		case '[':
+			j := i + 1
+			if j < len(glob) && (glob[j] == '!' || glob[j] == '^') {
+				j++
+			}
+			if j < len(glob) && glob[j] == ']' {
+				j++ // a ] first in the class is literal
+			}
+			for j < len(glob) && glob[j] != ']' {
+				j++
+			}
+			if j >= len(glob) {
+				return "", fmt.Errorf("unclosed [ at offset %d", i)
+			}
+			body := glob[i+1 : j]
+			b.WriteByte('[')
+			if body[0] == '!' || body[0] == '^' {
+				b.WriteByte('^')
+				body = body[1:]
+			}
+			for k, r := range body {
+				if r == '-' && k > 0 && k < len(body)-1 {
+					b.WriteByte('-')
+					continue
+				}
+				if strings.ContainsRune(`\[]^-`, r) {
+					b.WriteByte('\\')
+				}
+				b.WriteRune(r)
+			}
+			b.WriteByte(']')
+			i = j + 1
+		case '\\':
+			i++
+			if i >= len(glob) {
+				b.WriteString(`\\`)
+				continue
+			}
+			r, n := utf8.DecodeRuneInString(glob[i:])
+			b.WriteString(regexp.QuoteMeta(string(r)))
+			i += n
+		default:
+			r, n := utf8.DecodeRuneInString(glob[i:])
+			b.WriteString(regexp.QuoteMeta(string(r)))
+			i += n
+		}
+	}
+	b.WriteByte('$')
+	return b.String(), nil
+}
+
+func newGlob(glob string) (*matcher, error) {
+	re, err := globToRegexp(glob)
+	if err != nil {
+		return nil, err
+	}
+	m, err := newMatcher(re)
+	if err != nil {
+		var se *syntax.Error
+		if errors.As(err, &se) {
+			return nil, fmt.Errorf("%s: %q", se.Code, se.Expr)
+		}
+		return nil, err
+	}
+	return m, nil
+}
+
+// stringSet is a constant list of in_list, built at load.
+type stringSet struct {
+	m map[string]struct{}
+}
+
+func newStringSet(list []string) *stringSet {
+	s := &stringSet{m: make(map[string]struct{}, len(list))}
+	for _, v := range list {
+		s.m[v] = struct{}{}
+	}
+	return s
+}
+
+func (s *stringSet) has(v string) bool {
+	_, ok := s.m[v]
+	return ok
+}
+
+// foldList is a constant list of icontains_any, folded at load.
+type foldList struct {
+	needles []string
+}
+
+func newFoldList(list []string) *foldList {
+	l := &foldList{needles: make([]string, len(list))}
+	for i, v := range list {
+		l.needles[i] = foldString(v)
+	}
+	return l
+}
+
+func (l *foldList) in(s string) bool {
+	for _, n := range l.needles {
+		if containsFold(s, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// domainSet is a constant list of domain_matches, normalised at load.
+type domainSet struct {
+	m map[string]struct{}
+}
+
+func newDomainSet(list []string) *domainSet {
+	s := &domainSet{m: make(map[string]struct{}, len(list))}
+	for _, v := range list {
+		if d := normDomainPattern(v); d != "" {
+			s.m[d] = struct{}{}
+		}
+	}
+	return s
+}
+
+// matches reports whether the normalised domain d, or one of its parent
+// domains, is in the set.
+func (s *domainSet) matches(d string) bool {
+	for d != "" {
+		if _, ok := s.m[d]; ok {
+			return true
+		}
+		i := strings.IndexByte(d, '.')
+		if i < 0 {
+			return false
+		}
+		d = d[i+1:]
+	}
+	return false
+}
+
+// normDomain lower-cases a domain and drops a final dot.
+func normDomain(s string) string {
+	s = strings.TrimSpace(s)
+	s = strings.TrimSuffix(s, ".")
+	return strings.ToLower(s)
+}
+
+// normDomainPattern normalises an element of a domain list: "*.example.com"
+// and ".example.com" mean example.com and its subdomains, as example.com
+// does.
+func normDomainPattern(s string) string {
+	s = normDomain(s)
+	s = strings.TrimPrefix(s, "*.")
+	s = strings.TrimPrefix(s, ".")
+	return s
+}
+
+// prefixSet is the constant CIDR list of cidr_match, parsed at load.
+type prefixSet struct {
+	prefixes []netip.Prefix
+}
+
+// newPrefixSet parses CIDRs; a bare address is a prefix of its full length.
+func newPrefixSet(list []string) (*prefixSet, error) {
+	s := &prefixSet{}
+	for _, v := range list {
+		v = strings.TrimSpace(v)
+		if strings.Contains(v, "/") {
+			p, err := netip.ParsePrefix(v)
+			if err != nil {
+				return nil, fmt.Errorf("bad CIDR %q", v)
+			}
+			p = netip.PrefixFrom(p.Addr().Unmap(), unmapBits(p)).Masked()
+			s.prefixes = append(s.prefixes, p)
+			continue
+		}
+		a, err := netip.ParseAddr(v)
+		if err != nil || a.Zone() != "" {
+			return nil, fmt.Errorf("bad CIDR %q", v)
+		}
+		a = a.Unmap()
+		s.prefixes = append(s.prefixes, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return s, nil
+}
+
+// unmapBits is the prefix length of p once an IPv4-mapped address is
+// written as IPv4.
+func unmapBits(p netip.Prefix) int {
+	if p.Addr().Is4In6() {
+		return max(p.Bits()-96, 0)
+	}
+	return p.Bits()
+}
+
+func (s *prefixSet) contains(ip string) bool {
+	a, ok := parseIP(ip)
+	if !ok {
+		return false
+	}
+	for _, p := range s.prefixes {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// parseIP parses an IPv4 or IPv6 address, dropping a zone and writing an
+// IPv4-mapped address as IPv4.
+func parseIP(s string) (netip.Addr, bool) {
+	a, err := netip.ParseAddr(strings.TrimSpace(s))
+	if err != nil {
+		return netip.Addr{}, false
+	}
+	return a.WithZone("").Unmap(), true
+}
+
+// jsonPath is a parsed path of json_path: keys separated by dots, [n]
+// indexes, and ["key"] for keys holding dots or brackets.
+type jsonPath struct {
+	steps []pathStep
+}
+
+type pathStep struct {
+	key   string
+	index int // -1 for a key
+}
+
+func parsePath(s string) (*jsonPath, error) {
+	if s == "" {
+		return nil, errors.New("empty path")
+	}
+	p := &jsonPath{}
+	i := 0
+	for i < len(s) {
+		switch s[i] {
+		case '[':
+			j := strings.IndexByte(s[i:], ']')
+			if i+1 < len(s) && s[i+1] == '"' {
+				// A quoted key: find the closing quote, then ].
+				q, err := strconv.QuotedPrefix(s[i+1:])
+				if err != nil {
+					return nil, fmt.Errorf("bad quoted key at offset %d", i)
+				}
+				end := i + 1 + len(q)
+				if end >= len(s) || s[end] != ']' {
+					return nil, fmt.Errorf("missing ] at offset %d", end)
+				}
+				key, _ := strconv.Unquote(q)
+				p.steps = append(p.steps, pathStep{key: key, index: -1})
+				i = end + 1
+				break
+			}
+			if j < 0 {
+				return nil, fmt.Errorf("missing ] after offset %d", i)
+			}
+			n, err := strconv.Atoi(s[i+1 : i+j])
+			if err != nil || n < 0 {
+				return nil, fmt.Errorf("bad index %q: want a number from 0", s[i+1:i+j])
+			}
+			p.steps = append(p.steps, pathStep{index: n})
+			i += j + 1
+		case '.':
+			if i == 0 || i+1 >= len(s) || s[i+1] == '.' {
+				return nil, fmt.Errorf("empty key at offset %d", i)
+			}
+			i++
+		default:
+			j := i
+			for j < len(s) && s[j] != '.' && s[j] != '[' {
+				j++
+			}
+			p.steps = append(p.steps, pathStep{key: s[i:j], index: -1})
+			i = j
+		}
+	}
+	return p, nil
+}
+
+// lookup returns the value at the path in v, nil when absent.
+func (p *jsonPath) lookup(v any) any {
+	for _, st := range p.steps {
+		if st.index < 0 {
+			switch m := v.(type) {
+			case map[string]any:
+				v = m[st.key]
+			case map[string]string:
+				s, ok := m[st.key]
+				if !ok {
+					return nil
+				}
+				v = s
+			default:
+				return nil
+			}
+			continue
+		}
+		switch a := v.(type) {
+		case []any:
+			if st.index >= len(a) {
+				return nil
+			}
+			v = a[st.index]
+		case []string:
+			if st.index >= len(a) {
+				return nil
+			}
+			v = a[st.index]
+		case []map[string]any:
+			if st.index >= len(a) {
+				return nil
+			}
+			v = a[st.index]
+		default:
+			if ss, ok := stringsOf(v); ok && st.index < len(ss) {
+				v = ss[st.index]
+				continue
+			}
+			return nil
+		}
+	}
+	return v
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The whole test suite: formatting, vet, staticcheck, every test with the race
+# detector, and each fuzz target for a short while. Run it from the
+# repository root on any machine with Go; it fetches what it needs.
+#
+#   ./test.sh              everything
+#   FUZZTIME=1m ./test.sh  fuzz longer (default 10s per target)
+#   SKIP_FUZZ=1 ./test.sh  no fuzzing
+set -euo pipefail
+cd "$(dirname "$0")"
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.git/*'))
+if [ -n "$unformatted" ]; then
+  echo "gofmt would change:"; echo "$unformatted"; exit 1
+fi
+
+step "go vet"
+go vet ./...
+
+step "staticcheck"
+go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+
+step "go test -race"
+go test -race -count=1 ./...
+
+if [ -z "${SKIP_FUZZ:-}" ]; then
+  fuzztime=${FUZZTIME:-10s}
+  step "fuzz ($fuzztime per target)"
+  for pkg in $(go list ./...); do
+    dir=$(go list -f '{{.Dir}}' "$pkg")
+    for target in $(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go 2>/dev/null | sed 's/^func //' | sort -u); do
+      echo "-- $pkg $target"
+      go test "$pkg" -run='^$' -fuzz="^${target}\$" -fuzztime="$fuzztime"
+    done
+  done
+fi
+
+step "ok"
