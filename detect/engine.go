@@ -6,6 +6,7 @@ import (
 
 	"github.com/expr-lang/expr/vm"
 	"github.com/mcpsoc/mcpsoc/detect/alert"
+	"github.com/mcpsoc/mcpsoc/detect/correlate"
 	"github.com/mcpsoc/mcpsoc/ingest/event"
 	"github.com/mcpsoc/mcpsoc/rules"
 )
@@ -20,6 +21,9 @@ type Options struct {
 	// Now returns the wall-clock time written to event.created. Default
 	// time.Now; tests fix it.
 	Now func() time.Time
+	// Correlate configures correlation rules: allowed lateness, state
+	// bounds. Its Logger defaults to Logger.
+	Correlate correlate.Options
 	// Logger receives rule evaluation errors (never payloads). Default: none.
 	Logger *slog.Logger
 }
@@ -33,6 +37,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Correlate.Logger == nil {
+		o.Correlate.Logger = o.Logger
 	}
 	return o
 }
@@ -54,14 +61,26 @@ type Engine struct {
 	index ruleIndex
 	stats []RuleStats
 
-	vm   vm.VM
-	env  rules.Env
-	cand []int
+	corr *correlate.Correlator
+	supp *correlate.Suppressor
+
+	vm      vm.VM
+	env     rules.Env
+	cand    []int
+	emit    func(*alert.Alert)
+	onMatch func(correlate.Match)
 }
 
 // New returns an Engine for the enabled rules of set.
-func New(set *rules.Set, opts Options) *Engine {
+func New(set *rules.Set, opts Options) (*Engine, error) {
 	e := &Engine{opts: opts.withDefaults(), set: set}
+	corr, err := correlate.New(set.Rules, e.opts.Correlate)
+	if err != nil {
+		return nil, err
+	}
+	e.corr = corr
+	e.supp = correlate.NewSuppressor(e.opts.Correlate.MaxKeys)
+	e.onMatch = e.correlated
 	for _, r := range set.Rules {
 		if !r.Enabled {
 			continue
@@ -75,7 +94,7 @@ func New(set *rules.Set, opts Options) *Engine {
 	for i, r := range e.match {
 		e.stats[i].RuleID = r.ID
 	}
-	return e
+	return e, nil
 }
 
 // Process evaluates the rules over ev and calls emit for each alert, in rule
@@ -99,14 +118,67 @@ func (e *Engine) Process(ev *event.Event, emit func(*alert.Alert)) {
 		}
 		st.Matched++
 		f := finding{rule: r, events: []*event.Event{ev}}
-		emit(e.newAlert(&f, e.reason(&f)))
+		e.admit(r, ev, e.newAlert(&f, e.reason(&f)), emit)
 	}
 	e.env = rules.Env{}
+	e.emit = emit
+	e.corr.Process(ev, e.onMatch)
+	e.emit = nil
+	if wm := e.corr.Watermark(); !wm.IsZero() {
+		for _, a := range e.supp.Advance(wm) {
+			emit(a)
+		}
+	}
+}
+
+// admit passes an alert through its rule's suppression: emit receives the
+// alert unless it is folded into an earlier one, and the summaries of the
+// suppression windows it closes.
+func (e *Engine) admit(r *rules.Rule, trigger *event.Event, a *alert.Alert, emit func(*alert.Alert)) {
+	if r.Suppress == nil {
+		emit(a)
+		return
+	}
+	key := e.supp.Key(r, trigger)
+	for _, out := range e.supp.Admit(a, key, r.Suppress.For, a.MCP.Alert.LastSeen) {
+		emit(out)
+	}
+}
+
+// correlated turns a correlation match into an alert.
+func (e *Engine) correlated(m correlate.Match) {
+	f := finding{
+		rule: m.Rule, key: m.Key, events: m.Events, steps: m.Steps, state: m.State,
+		previous: m.Previous, current: m.Current, diff: m.Diff,
+	}
+	a := e.newAlert(&f, e.reason(&f))
+	if a.Timestamp.Before(m.Time) {
+		a.Timestamp = m.Time
+	}
+	e.admit(m.Rule, m.Events[len(m.Events)-1], a, e.emit)
 }
 
 // Flush closes every open correlation window at the end of the input and
-// emits what that completes.
-func (e *Engine) Flush(emit func(*alert.Alert)) {}
+// emits what that completes. Call it at the end of a replay or a rule test,
+// not when a live pipeline stops.
+func (e *Engine) Flush(emit func(*alert.Alert)) {
+	e.emit = emit
+	e.corr.Flush(e.onMatch)
+	e.emit = nil
+	for _, a := range e.supp.Flush() {
+		emit(a)
+	}
+}
+
+// Reset drops all correlation and suppression state, as when a Kafka
+// partition is revoked.
+func (e *Engine) Reset() {
+	e.corr.Reset()
+	e.supp.Reset()
+}
+
+// CorrelationStats returns the correlation counters.
+func (e *Engine) CorrelationStats() correlate.Stats { return e.corr.Stats() }
 
 // reason renders the rule's reason template for a finding, or its name when
 // it has none.
@@ -116,7 +188,7 @@ func (e *Engine) reason(f *finding) string {
 		return r.Name
 	}
 	env := rules.Env{Event: f.events[len(f.events)-1], State: f.state}
-	if len(f.events) > 1 {
+	if r.Kind == rules.KindSequence {
 		env.Steps = f.events
 	}
 	return r.Reason.Render(&e.vm, &env)

@@ -73,7 +73,9 @@ func newConf(boolean bool) *conf.Config {
 	}
 	opts = append(opts, helperOptions()...)
 	if boolean {
-		opts = append(opts, expr.AsBool())
+		// A condition must be typed boolean at load: one typed any (arg("x")
+		// alone) would only fail at run time.
+		opts = append(opts, expr.AsBool(), expr.WarnOnAny())
 	}
 	c := conf.CreateNew()
 	for _, op := range opts {
@@ -340,12 +342,15 @@ func (c *compiler) parse(src *source, text string, base int, rule string, cfg *c
 func (c *compiler) exprError(src *source, base int, rule string, err error) {
 	var fe *file.Error
 	if errors.As(err, &fe) {
-		c.errs.addf(src.file.posIn(src.node, base+fe.From), rule, "%s: %s", src.what, fe.Message)
+		c.errs.addf(src.file.posIn(src.node, base+fe.From), rule, "%s: %s", src.what, strings.TrimSpace(fe.Message))
 		return
 	}
-	msg := err.Error()
-	if strings.HasPrefix(msg, "expected bool, but got ") {
-		msg = "want a boolean condition, got " + strings.TrimPrefix(msg, "expected bool, but got ")
+	msg := strings.TrimSpace(err.Error())
+	if got, ok := strings.CutPrefix(msg, "expected bool, but got "); ok {
+		if got == "interface {}" || got == "unknown" {
+			got = "a value of unknown type (compare it: == true, != nil)"
+		}
+		msg = "want a boolean condition, got " + got
 	}
 	c.errs.addf(src.file.posIn(src.node, base), rule, "%s: %s", src.what, msg)
 }
@@ -430,8 +435,12 @@ func lint(root ast.Node, sc scope) []locError {
 				return
 			}
 			switch {
+			case i.Value >= sc.steps && sc.steps == 0:
+				errs = append(errs, locError{n.Property.Location().From, fmt.Sprintf("steps[%d]: no step comes before this one", i.Value)})
+			case i.Value >= sc.steps && sc.steps == 1:
+				errs = append(errs, locError{n.Property.Location().From, fmt.Sprintf("steps[%d]: only steps[0] comes before", i.Value)})
 			case i.Value >= sc.steps:
-				errs = append(errs, locError{n.Property.Location().From, fmt.Sprintf("steps[%d] is not an earlier step (%d earlier)", i.Value, sc.steps)})
+				errs = append(errs, locError{n.Property.Location().From, fmt.Sprintf("steps[%d]: only steps[0] to steps[%d] come before", i.Value, sc.steps-1)})
 			case i.Value < len(sc.notSteps) && sc.notSteps[i.Value]:
 				errs = append(errs, locError{n.Property.Location().From, fmt.Sprintf("steps[%d] is a not step: it has no event", i.Value)})
 			}

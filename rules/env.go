@@ -57,10 +57,8 @@ func reservedName(name string) string {
 
 // Eval evaluates the condition for env with v, which the caller keeps one
 // of per goroutine (a vm.VM is reused to avoid allocations; the compiled
-// program is shared). A nil condition is true for every event. A value that
-// is not a boolean at run time (a condition made of an any-typed value such
-// as arg("x")) is false. A run-time error (an index out of range, say) is
-// returned with false.
+// program is shared). A nil condition is true for every event. A run-time
+// error (an index out of range, say) is returned with false.
 func (c *Condition) Eval(v *vm.VM, env *Env) (bool, error) {
 	if c == nil {
 		return true, nil

@@ -42,17 +42,8 @@ func foldString(s string) string {
 	return b.String()
 }
 
-// asciiFoldsAlone reports whether the ASCII character c is the fold of no
-// non-ASCII character. i, k and s are not: ı, İ, K (Kelvin) and ſ fold to them.
-func asciiFoldsAlone(c byte) bool {
-	switch c {
-	case 'i', 'k', 's', 'I', 'K', 'S':
-		return false
-	}
-	return true
-}
-
-// nonASCIIFolds lists the non-ASCII characters whose fold is ASCII.
+// nonASCIIFolds lists the non-ASCII characters whose fold is ASCII (ı and
+// İ fold to i, ſ to s, K to k); containsFold relies on it.
 var nonASCIIFolds = []rune{0x130, 0x131, 0x17F, 0x212A}
 
 func lowerASCII(c byte) byte {
@@ -157,11 +148,32 @@ func containsFold(s, sub string) bool {
 	if sub == "" {
 		return true
 	}
-	if c := sub[0]; c < utf8.RuneSelf && asciiFoldsAlone(c) {
-		// Only c's two cases can start a match: let IndexByte find them.
-		lo, up := lowerASCII(c), upperASCII(c)
+	r0, _ := utf8.DecodeRuneInString(sub)
+	f0 := foldRune(r0)
+	if f0 < utf8.RuneSelf {
+		// A match starts with f0 in either case or, for i, k and s, with
+		// a non-ASCII look-alike: let IndexByte find the candidates.
+		lo, up := byte(f0), upperASCII(byte(f0))
+		var lead byte // the first byte of the look-alikes
+		switch f0 {
+		case 'i':
+			lead = 0xC4 // ı U+0131, İ U+0130
+		case 's':
+			lead = 0xC5 // ſ U+017F
+		case 'k':
+			lead = 0xE2 // K U+212A
+		}
 		for i := 0; i < len(s); {
 			j := indexEither(s[i:], lo, up)
+			if lead != 0 {
+				t := s[i:]
+				if j >= 0 {
+					t = t[:j]
+				}
+				if k := strings.IndexByte(t, lead); k >= 0 {
+					j = k
+				}
+			}
 			if j < 0 {
 				return false
 			}
@@ -173,40 +185,14 @@ func containsFold(s, sub string) bool {
 		}
 		return false
 	}
-	for i := 0; i < len(s); {
+	// Only a non-ASCII character folds to a non-ASCII one.
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < utf8.RuneSelf || !utf8.RuneStart(c) {
+			continue
+		}
 		if hasPrefixFold(s[i:], sub) {
 			return true
 		}
-		_, n := utf8.DecodeRuneInString(s[i:])
-		i += n
-	}
-	return false
-}
-
-// containsFoldASCII reports whether s contains lit comparing ASCII letters
-// without case, byte by byte. lit must be ASCII.
-func containsFoldASCII(s, lit string) bool {
-	if lit == "" {
-		return true
-	}
-	lo, up := lowerASCII(lit[0]), upperASCII(lit[0])
-	for i := 0; i+len(lit) <= len(s); {
-		j := indexEither(s[i:], lo, up)
-		if j < 0 {
-			return false
-		}
-		i += j
-		if i+len(lit) > len(s) {
-			return false
-		}
-		k := 1
-		for k < len(lit) && lowerASCII(s[i+k]) == lowerASCII(lit[k]) {
-			k++
-		}
-		if k == len(lit) {
-			return true
-		}
-		i++
 	}
 	return false
 }

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"bytes"
+	"fmt"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -531,7 +532,16 @@ func appendOnce(out []string, s string) []string {
 	return append(out, s)
 }
 
-func fnSharesText(args ...any) (any, error) {
+// detectorPanic turns a panic of a content detector into an evaluation
+// error, which the engine counts, instead of a crash.
+func detectorPanic(err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("content detector failed: %v", r)
+	}
+}
+
+func fnSharesText(args ...any) (_ any, err error) {
+	defer detectorPanic(&err)
 	a, ok1 := str(args[0])
 	b, ok2 := str(args[1])
 	n, ok3 := toInt(args[2])
@@ -541,7 +551,8 @@ func fnSharesText(args ...any) (any, error) {
 	return content.SharesText(a, b, n), nil
 }
 
-func fnOverlap(args ...any) (any, error) {
+func fnOverlap(args ...any) (_ any, err error) {
+	defer detectorPanic(&err)
 	a, ok1 := str(args[0])
 	b, ok2 := str(args[1])
 	if !ok1 || !ok2 {
@@ -550,7 +561,8 @@ func fnOverlap(args ...any) (any, error) {
 	return content.Overlap(a, b), nil
 }
 
-func fnInjectionScore(args ...any) (any, error) {
+func fnInjectionScore(args ...any) (_ any, err error) {
+	defer detectorPanic(&err)
 	s, ok := str(args[0])
 	if !ok {
 		return 0.0, nil
@@ -558,7 +570,8 @@ func fnInjectionScore(args ...any) (any, error) {
 	return content.InjectionScore(s), nil
 }
 
-func fnInjectionPhrases(args ...any) (any, error) {
+func fnInjectionPhrases(args ...any) (_ any, err error) {
+	defer detectorPanic(&err)
 	s, ok := str(args[0])
 	if !ok {
 		return []string(nil), nil
@@ -566,12 +579,14 @@ func fnInjectionPhrases(args ...any) (any, error) {
 	return content.InjectionPhrases(s), nil
 }
 
-func fnHiddenText(args ...any) (any, error) {
+func fnHiddenText(args ...any) (_ any, err error) {
+	defer detectorPanic(&err)
 	s, ok := str(args[0])
 	return ok && content.HiddenText(s), nil
 }
 
-func fnBase64Blob(args ...any) (any, error) {
+func fnBase64Blob(args ...any) (_ any, err error) {
+	defer detectorPanic(&err)
 	s, ok := str(args[0])
 	n, ok2 := toInt(args[1])
 	if !ok || !ok2 || n < 1 {
@@ -580,7 +595,8 @@ func fnBase64Blob(args ...any) (any, error) {
 	return content.Base64Blob(s, n), nil
 }
 
-func fnHasSecret(args ...any) (any, error) {
+func fnHasSecret(args ...any) (_ any, err error) {
+	defer detectorPanic(&err)
 	s, ok := str(args[0])
 	return ok && content.HasSecret(s), nil
 }

@@ -8,7 +8,6 @@ import (
 	"regexp/syntax"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 )
 
@@ -18,14 +17,23 @@ import (
 // of one call on hostile text.
 const MaxMatchInput = 64 << 10
 
-// matcher is a regular expression compiled at load with a literal gate: a
-// string every match must contain, searched for first (memchr speed) so the
-// regexp only runs on text that can match.
+// matcher is a regular expression compiled at load with a literal gate:
+// strings one of which every match contains, searched for first (at memchr
+// speed) so that the regexp only runs on text that can match.
 type matcher struct {
 	re   *regexp.Regexp
-	lit  string // "" when the pattern has no usable required literal
-	fold bool   // lit is ASCII and compared ignoring ASCII case
+	gate []literal // nil: no gate
 }
+
+// literal is a string a match must contain, compared ignoring case (with
+// containsFold) when fold is set.
+type literal struct {
+	s    string
+	fold bool
+}
+
+// maxGateLiterals bounds the alternatives of a gate.
+const maxGateLiterals = 16
 
 func newMatcher(pattern string) (*matcher, error) {
 	re, err := regexp.Compile(pattern)
@@ -34,83 +42,97 @@ func newMatcher(pattern string) (*matcher, error) {
 	}
 	m := &matcher{re: re}
 	if tree, err := syntax.Parse(pattern, syntax.Perl); err == nil {
-		m.lit, m.fold = requiredLiteral(tree.Simplify())
+		m.gate = requiredLiterals(tree.Simplify())
 	}
 	return m, nil
 }
 
 func (m *matcher) match(s string) bool {
+	if m == nil {
+		return false
+	}
 	if len(s) > MaxMatchInput {
 		s = s[:MaxMatchInput]
 	}
-	if m.lit != "" {
-		if m.fold {
-			if !containsFoldASCII(s, m.lit) {
-				return false
-			}
-		} else if !strings.Contains(s, m.lit) {
-			return false
-		}
+	if m.gate != nil && !m.gated(s) {
+		return false
 	}
 	return m.re.MatchString(s)
 }
 
-// requiredLiteral returns the longest literal every match of re contains,
-// and whether it is compared ignoring case; "" when there is none that can
-// be searched for exactly. A wrong answer here loses matches, so it only
-// follows nodes whose every match contains their sub-match: literals,
-// concatenations, captures and repetitions of at least one.
-func requiredLiteral(re *syntax.Regexp) (string, bool) {
-	switch re.Op {
-	case syntax.OpLiteral:
-		lit := string(re.Rune)
-		fold := re.Flags&syntax.FoldCase != 0
-		if !searchable(re.Rune, fold) {
-			return "", false
+// gated reports whether s holds one of the gate's literals.
+func (m *matcher) gated(s string) bool {
+	for _, l := range m.gate {
+		if l.fold && containsFold(s, l.s) || !l.fold && strings.Contains(s, l.s) {
+			return true
 		}
-		return lit, fold
-	case syntax.OpCapture, syntax.OpPlus:
-		return requiredLiteral(re.Sub[0])
-	case syntax.OpRepeat:
-		if re.Min >= 1 {
-			return requiredLiteral(re.Sub[0])
-		}
-	case syntax.OpConcat:
-		best, bestFold := "", false
-		for _, sub := range re.Sub {
-			lit, fold := requiredLiteral(sub)
-			if len(lit) > len(best) || len(lit) == len(best) && bestFold && !fold {
-				best, bestFold = lit, fold
-			}
-		}
-		return best, bestFold
 	}
-	return "", false
+	return false
 }
 
-// searchable reports whether a literal can be searched for in text with
-// strings.Contains (exact) or containsFoldASCII (fold): the regexp package
-// matches invalid UTF-8 as U+FFFD, and folds case with Unicode's simple
-// folding, which takes some ASCII letters to non-ASCII ones (k to K, the
-// Kelvin sign).
-func searchable(runes []rune, fold bool) bool {
-	for _, r := range runes {
-		if r == utf8.RuneError {
-			return false
-		}
-		if !fold {
-			continue
-		}
-		if r >= utf8.RuneSelf {
-			return false
-		}
-		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
-			if f >= utf8.RuneSelf {
-				return false
+// requiredLiterals returns literals one of which every match of re
+// contains, nil when it finds none worth searching for. A wrong answer here
+// loses matches, so it only follows nodes every match of which contains a
+// match of their sub-nodes: literals, concatenations, captures, repetitions
+// of at least one, and alternations (one set per branch, joined).
+//
+// A case-folded literal (?i) is searched with containsFold: the regexp
+// package matches a character of its Unicode simple-fold orbit, and every
+// character of an orbit has the same foldRune (a test checks it), so
+// containsFold finds every text the regexp can match, and more.
+func requiredLiterals(re *syntax.Regexp) []literal {
+	switch re.Op {
+	case syntax.OpLiteral:
+		for _, r := range re.Rune {
+			if r == utf8.RuneError {
+				// The regexp matches invalid UTF-8 as U+FFFD.
+				return nil
 			}
 		}
+		return []literal{{s: string(re.Rune), fold: re.Flags&syntax.FoldCase != 0}}
+	case syntax.OpCapture, syntax.OpPlus:
+		return requiredLiterals(re.Sub[0])
+	case syntax.OpRepeat:
+		if re.Min >= 1 {
+			return requiredLiterals(re.Sub[0])
+		}
+	case syntax.OpConcat:
+		var best []literal
+		for _, sub := range re.Sub {
+			if l := requiredLiterals(sub); l != nil && gateScore(l) > gateScore(best) {
+				best = l
+			}
+		}
+		return best
+	case syntax.OpAlternate:
+		var all []literal
+		for _, sub := range re.Sub {
+			l := requiredLiterals(sub)
+			if l == nil || len(all)+len(l) > maxGateLiterals {
+				return nil
+			}
+			all = append(all, l...)
+		}
+		return all
 	}
-	return true
+	return nil
+}
+
+// gateScore rates a gate: the shortest of its literals, longer being more
+// selective, exact search beating case-insensitive on a tie.
+func gateScore(ls []literal) int {
+	if len(ls) == 0 {
+		return 0
+	}
+	score := 1 << 30
+	for _, l := range ls {
+		s := 2 * len(l.s)
+		if !l.fold {
+			s++
+		}
+		score = min(score, s)
+	}
+	return score
 }
 
 // globToRegexp translates a glob into an anchored regular expression: *
@@ -217,6 +239,9 @@ func newStringSet(list []string) *stringSet {
 }
 
 func (s *stringSet) has(v string) bool {
+	if s == nil {
+		return false
+	}
 	_, ok := s.m[v]
 	return ok
 }
@@ -235,6 +260,9 @@ func newFoldList(list []string) *foldList {
 }
 
 func (l *foldList) in(s string) bool {
+	if l == nil {
+		return false
+	}
 	for _, n := range l.needles {
 		if containsFold(s, n) {
 			return true
@@ -261,6 +289,9 @@ func newDomainSet(list []string) *domainSet {
 // matches reports whether the normalised domain d, or one of its parent
 // domains, is in the set.
 func (s *domainSet) matches(d string) bool {
+	if s == nil {
+		return false
+	}
 	for d != "" {
 		if _, ok := s.m[d]; ok {
 			return true
@@ -330,6 +361,9 @@ func unmapBits(p netip.Prefix) int {
 }
 
 func (s *prefixSet) contains(ip string) bool {
+	if s == nil {
+		return false
+	}
 	a, ok := parseIP(ip)
 	if !ok {
 		return false
@@ -416,6 +450,9 @@ func parsePath(s string) (*jsonPath, error) {
 
 // lookup returns the value at the path in v, nil when absent.
 func (p *jsonPath) lookup(v any) any {
+	if p == nil {
+		return nil
+	}
 	for _, st := range p.steps {
 		if st.index < 0 {
 			switch m := v.(type) {

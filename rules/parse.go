@@ -144,7 +144,9 @@ func (p *parser) parseFile(f *srcFile) {
 			return
 		}
 		if err != nil {
-			p.errs.errs = append(p.errs.errs, yamlError(f.name, err))
+			e := yamlError(f.name, err)
+			e.Pos.Line = min(e.Pos.Line, len(f.lines)) // the end of the file
+			p.errs.errs = append(p.errs.errs, e)
 			return
 		}
 		if len(doc.Content) == 0 {
@@ -264,22 +266,29 @@ type keyValue struct {
 // the mapping in messages.
 func (p *parser) fields(n *yaml.Node, rule, what string, known []string) map[string]keyValue {
 	out := make(map[string]keyValue, len(n.Content)/2)
+	where := what + ": "
+	switch what {
+	case "rule":
+		where = ""
+	case "file":
+		where = "top level: "
+	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		if k.Kind != yaml.ScalarNode {
-			p.errs.addf(p.f.pos(k), rule, "%s: keys must be strings", what)
+			p.errs.addf(p.f.pos(k), rule, "%skeys must be strings", where)
 			continue
 		}
 		if k.Value == "<<" {
-			p.errs.addf(p.f.pos(k), rule, "%s: merge keys (<<) are not supported", what)
+			p.errs.addf(p.f.pos(k), rule, "%smerge keys (<<) are not supported", where)
 			continue
 		}
 		if prev, ok := out[k.Value]; ok {
-			p.errs.addf(p.f.pos(k), rule, "%s: key %q already set at line %d", what, k.Value, prev.key.Line)
+			p.errs.addf(p.f.pos(k), rule, "%skey %q already set at line %d", where, k.Value, prev.key.Line)
 			continue
 		}
 		if !slices.Contains(known, k.Value) {
-			p.errs.addf(p.f.pos(k), rule, "%s: unknown key %q%s", what, k.Value, suggest(k.Value, known))
+			p.errs.addf(p.f.pos(k), rule, "%sunknown key %q%s", where, k.Value, suggest(k.Value, known))
 			continue
 		}
 		out[k.Value] = keyValue{key: k, value: v}
@@ -595,7 +604,7 @@ func (p *parser) parseRule(n *yaml.Node) {
 	r.ID = id
 	fs := p.fields(n, id, "rule", allRuleKeys)
 	if _, ok := fs["id"]; !ok {
-		p.errs.addf(r.Pos, "", "rule: missing id")
+		p.errs.addf(r.Pos, "", "rule without an id")
 	}
 
 	if fl, ok := fs["kind"]; ok {

@@ -132,11 +132,11 @@ func (w *cutWriter) value(v any, depth int) {
 		}
 		w.text(x)
 	case []string:
-		w.list(len(x), func(i int) any { return x[i] }, depth)
+		w.list(v, len(x), func(i int) any { return x[i] }, depth)
 	case event.Strings:
-		w.list(len(x), func(i int) any { return x[i] }, depth)
+		w.list(v, len(x), func(i int) any { return x[i] }, depth)
 	case []any:
-		w.list(len(x), func(i int) any { return x[i] }, depth)
+		w.list(v, len(x), func(i int) any { return x[i] }, depth)
 	case time.Time:
 		if x.IsZero() {
 			w.text("-")
@@ -159,7 +159,13 @@ func (w *cutWriter) value(v any, depth int) {
 	}
 }
 
-func (w *cutWriter) list(n int, at func(int) any, depth int) {
+// list writes the elements of a list joined with ", "; a list inside a
+// list is written as JSON.
+func (w *cutWriter) list(v any, n int, at func(int) any, depth int) {
+	if depth > 0 {
+		w.text(canonicalJSON(v))
+		return
+	}
 	if n == 0 {
 		w.text("-")
 		return
@@ -167,10 +173,6 @@ func (w *cutWriter) list(n int, at func(int) any, depth int) {
 	for i := 0; i < n && !w.cut; i++ {
 		if i > 0 {
 			w.text(", ")
-		}
-		if depth > 0 {
-			w.text(keyText(at(i)))
-			continue
 		}
 		w.value(at(i), depth+1)
 	}

@@ -325,3 +325,26 @@ func (t TLSConfig) tlsConfig() (*tls.Config, error) {
 	}
 	return cfg, nil
 }
+
+// config runs `mcpsoc config check FILE`.
+func (c *cli) config(args []string) int {
+	if len(args) != 2 || args[0] != "check" {
+		fmt.Fprintln(c.stderr, "Usage: mcpsoc config check FILE")
+		return exitUsage
+	}
+	cfg, err := LoadConfig(args[1])
+	if err != nil {
+		fmt.Fprintf(c.stderr, "mcpsoc config check: %v\n", err)
+		return exitFailure
+	}
+	if _, err := cfg.Kafka.TLS.tlsConfig(); err != nil {
+		fmt.Fprintf(c.stderr, "mcpsoc config check: %s: %v\n", args[1], err)
+		return exitFailure
+	}
+	if _, err := loadRules(cfg.Detection.Rules); err != nil {
+		fmt.Fprintf(c.stderr, "mcpsoc config check: %s: detection.rules: %v\n", args[1], err)
+		return exitFailure
+	}
+	fmt.Fprintf(c.stdout, "%s: OK\n", args[1])
+	return exitOK
+}

@@ -3,7 +3,9 @@
 //
 // Usage:
 //
+//	mcpsoc run [--config FILE] [--demo]       consume from Kafka, detect, deliver alerts
 //	mcpsoc replay [--rules PATH]... FILE...   detect over recorded NDJSON events
+//	mcpsoc config check FILE                  validate a configuration file
 //	mcpsoc rules check PATH...                validate rule files
 //	mcpsoc rules test PATH...                 run the tests written in rule files
 //	mcpsoc version
@@ -20,6 +22,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -38,12 +41,14 @@ type cli struct {
 	stdout, stderr io.Writer
 	// stderrTTY reports whether stderr is a terminal (progress display).
 	stderrTTY bool
+	// now is the wall clock written to event.created (tests fix it).
+	now func() time.Time
 }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	c := &cli{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, stderrTTY: isTerminal(os.Stderr)}
+	c := &cli{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, stderrTTY: isTerminal(os.Stderr), now: time.Now}
 	os.Exit(c.run(ctx, os.Args[1:]))
 }
 
@@ -51,7 +56,9 @@ func (c *cli) usage() {
 	fmt.Fprint(c.stderr, `mcpsoc: detection pipeline for MCP tool-call audit logs
 
 Usage:
+  mcpsoc run [--config FILE] [--demo]       consume from Kafka, detect, deliver alerts
   mcpsoc replay [--rules PATH]... FILE...   detect over recorded NDJSON events ("-" = stdin)
+  mcpsoc config check FILE                  validate a configuration file
   mcpsoc rules check PATH...                validate rule files
   mcpsoc rules test PATH...                 run the tests written in rule files
   mcpsoc version                            print the version
@@ -66,8 +73,12 @@ func (c *cli) run(ctx context.Context, args []string) int {
 		return exitUsage
 	}
 	switch args[0] {
+	case "run":
+		return c.runCmd(ctx, args[1:])
 	case "replay":
 		return c.replay(ctx, args[1:])
+	case "config":
+		return c.config(args[1:])
 	case "rules":
 		return c.rules(ctx, args[1:])
 	case "version":

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"slices"
 	"sort"
 	"sync"
@@ -71,7 +70,7 @@ Flags:
 	run := pipeline.New(src, set, out, pipeline.Options{
 		Shards:     1, // one ordered stream: the output is deterministic
 		Limits:     event.Limits{MaxEventBytes: *maxEvent, MaxResultText: *maxResult},
-		Engine:     detect.Options{EvidenceText: *evidence, Ruleset: rulesetName(rulePaths)},
+		Engine:     detect.Options{EvidenceText: *evidence, Ruleset: rulesetName(rulePaths), Now: c.now},
 		BatchSize:  256,
 		FlushAtEnd: true,
 	})
@@ -238,5 +237,3 @@ func count(n uint64) string {
 	}
 	return fmt.Sprint(n)
 }
-
-var _ io.Writer // keep io for the stdin reader type

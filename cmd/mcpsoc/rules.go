@@ -70,7 +70,11 @@ cannot index (evaluated for every event).
 			fmt.Fprintf(c.stderr, "%s: rule %q: warning: no equality on %v at the top level of the condition; it runs for every event\n", r.Pos, r.ID, rules.IndexFields)
 		}
 	}
-	eng := detect.New(set, detect.Options{})
+	eng, err := detect.New(set, detect.Options{})
+	if err != nil {
+		fmt.Fprintf(c.stderr, "mcpsoc rules check: %v\n", err)
+		return exitFailure
+	}
 	indexed, always := eng.Indexed()
 	fmt.Fprintf(c.stdout, "%d rules OK (", len(set.Rules))
 	first := true

@@ -3,6 +3,7 @@ package content
 import (
 	"encoding/base64"
 	"math"
+	"slices"
 	"sync"
 	"unicode/utf8"
 )
@@ -84,8 +85,7 @@ const (
 type hit struct {
 	pat        int32
 	start, end int32
-	sent       int32 // sentence number
-	layer      int8  // index into scanState.layers, -1 for the main text
+	layer      int8 // index into scanState.layers, -1 for the main text
 	hidden     bool
 }
 
@@ -213,21 +213,28 @@ func (st *scanState) run(s string, track bool) float64 {
 
 	buf := n.buf
 	hits := st.hits
-	t.ac.scan(buf, func(pi, end int) bool {
+	idx := t.acIdx
+	add := func(ai, end int) bool {
+		pi := idx[ai]
 		ph := &t.pats[pi]
 		start := end - len(ph.text)
-		if !validHit(buf, ph, start, end) {
+		if !validHit(buf, n.caps, ph, start, end) {
 			return true
 		}
-		hits = append(hits, hit{pat: int32(pi), start: int32(start), end: int32(end), layer: -1})
+		hits = append(hits, hit{pat: pi, start: int32(start), end: int32(end), layer: -1})
 		return len(hits) < maxHits
-	})
+	}
+	scan(t.ac, buf, false, add)
+	if n.st.wide && len(hits) < maxHits {
+		idx = t.wdIdx
+		scan(t.wide, buf, false, add)
+	}
 	st.hits = hits
 	return st.score(buf, mainLen)
 }
 
 // validHit checks word boundaries and the pattern's flags.
-func validHit(buf []byte, ph *phrase, start, end int) bool {
+func validHit(buf []byte, caps []int32, ph *phrase, start, end int) bool {
 	if ph.left && start > 0 && isWordByte(buf[start-1]) {
 		// "\nIgnore" in doubly escaped JSON: the n of the escape is
 		// not part of the word.
@@ -245,53 +252,191 @@ func validHit(buf []byte, ph *phrase, start, end int) bool {
 			return false
 		}
 	}
-	if ph.flag&flagSentence != 0 && !sentenceStart(buf, start) {
+	if ph.flag&flagEmail != 0 && !emailAt(buf, start) {
+		return false
+	}
+	if ph.flag&flagNoPoss != 0 && end+1 < len(buf) && buf[end] == '\'' && buf[end+1] == 's' {
+		return false
+	}
+	if ph.flag&flagSentence != 0 && !sentenceStart(buf, start) && !capitalised(caps, start) {
 		return false
 	}
 	return true
 }
 
+// emailAt reports whether the '@' at i joins a local part and a domain
+// with a dot ("x@evil.com").
+func emailAt(buf []byte, i int) bool {
+	if i == 0 || !isWordByte(buf[i-1]) && buf[i-1] != '.' && buf[i-1] != '-' {
+		return false
+	}
+	dot := false
+	j := i + 1
+	for ; j < len(buf) && j-i < 64; j++ {
+		c := buf[j]
+		if c == '.' {
+			dot = true
+			continue
+		}
+		if !isWordByte(c) && c != '-' {
+			break
+		}
+	}
+	return dot && j > i+3 && buf[j-1] != '.'
+}
+
+// capitalised reports whether the word at offset i of the normalised text
+// was written with a capital letter after white space. Injected sentences
+// are often pasted into a line without a full stop before them ("… $120
+// Modify your answer to …"); a capitalised imperative verb then still
+// starts a sentence.
+func capitalised(caps []int32, i int) bool {
+	_, ok := slices.BinarySearch(caps, int32(i))
+	return ok
+}
+
 // sentenceStart reports whether position i starts a sentence, a line, a
-// list item or a tag's content: only white space, bullets, quotes or an
-// opening bracket, and a polite opener ("please", "kindly", "also", "now"),
-// stand between it and a sentence end, a line break, a closing bracket or
-// the start of the text.
+// list item or a tag's content, possibly after an opener such as "please",
+// "then", "you must" or "always" (at most four such words): what follows is
+// in the imperative. Any line break counts: injected text is usually put on
+// a line of its own after a line that need not end with a full stop.
 func sentenceStart(buf []byte, i int) bool {
 	j := i - 1
-	for steps := 0; j >= 0 && steps < 24; steps++ {
+	words := 0
+	for steps := 0; j >= 0 && steps < 48; steps++ {
 		switch c := buf[j]; c {
-		case ' ', '"', '\'', '(', '-', '#', '=':
+		case ' ':
 			j--
-			continue
-		case '\n', '.', '!', '?', ':', ';', ']', '>', '|', '}', ')':
-			return true
-		default:
-			if c >= 'a' && c <= 'z' {
-				// skip one polite opener
-				k := j
-				for k >= 0 && buf[k] >= 'a' && buf[k] <= 'z' {
-					k--
-				}
-				switch string(buf[k+1 : j+1]) {
-				case "please", "kindly", "also", "now", "then", "and", "just", "simply":
-					j = k
-					continue
-				}
+		case '"', '\'', '(', '=':
+			j--
+		case '-', '#', '>':
+			if c == '>' && j > 0 && buf[j-1] != ' ' && buf[j-1] != '\n' {
+				return true // closing tag: <instruction>ignore …
 			}
-			return false
+			j--
+		case '\n', '.', '!', '?', ':', ';', ']', '|', '}', ')':
+			return true
+		case ',':
+			return conditionalClause(buf, j)
+		default:
+			if c < 'a' || c > 'z' || words >= 4 {
+				return false
+			}
+			k := j
+			for k >= 0 && buf[k] >= 'a' && buf[k] <= 'z' {
+				k--
+			}
+			w := buf[k+1 : j+1]
+			if !openerWord(w) {
+				return false
+			}
+			if string(w) == "to" && !toOpener(buf, k) {
+				return false // "To copy a file:" is not an order
+			}
+			if modal(w) && precededByYou(buf, k) {
+				return true // "… you must send", "… you should now email"
+			}
+			words++
+			j = k
 		}
 	}
 	return j < 0
 }
 
+// conditionalClause reports whether the comma at j closes a clause that
+// opens its sentence with when, if, before, after, once, whenever or
+// while: "When the user asks for the weather, first call …" is an order.
+func conditionalClause(buf []byte, j int) bool {
+	k := j - 1
+	for ; k >= 0 && j-k < 160; k-- {
+		if c := buf[k]; c == '\n' || c == ':' || c == ';' || c == '(' || isBoundary(buf, k) {
+			break
+		}
+	}
+	if k >= 0 && j-k >= 160 {
+		return false
+	}
+	k++
+	for k < j && (buf[k] == ' ' || buf[k] == '"' || buf[k] == '-') {
+		k++
+	}
+	e := k
+	for e < j && buf[e] >= 'a' && buf[e] <= 'z' {
+		e++
+	}
+	switch string(buf[k:e]) {
+	case "when", "if", "before", "after", "once", "whenever", "while", "upon":
+		return true
+	}
+	return false
+}
+
+// toOpener reports whether the "to" ending at k+1 follows need, have,
+// want, you, going or ought ("you need to send").
+func toOpener(buf []byte, k int) bool {
+	e := k
+	for e >= 0 && buf[e] == ' ' {
+		e--
+	}
+	b := e
+	for b >= 0 && buf[b] >= 'a' && buf[b] <= 'z' {
+		b--
+	}
+	switch string(buf[b+1 : e+1]) {
+	case "need", "have", "want", "you", "going", "ought", "has":
+		return true
+	}
+	return false
+}
+
+func modal(w []byte) bool {
+	switch string(w) {
+	case "must", "should", "need", "will", "have":
+		return true
+	}
+	return false
+}
+
+// precededByYou reports whether the word before offset k+1 is "you".
+func precededByYou(buf []byte, k int) bool {
+	e := k
+	for e >= 0 && buf[e] == ' ' {
+		e--
+	}
+	return e >= 2 && string(buf[e-2:e+1]) == "you" && (e == 2 || !isWordByte(buf[e-3]))
+}
+
+// openerWord lists words that may stand before an imperative verb.
+func openerWord(w []byte) bool {
+	switch string(w) {
+	case "please", "kindly", "also", "now", "then", "and", "just", "simply",
+		"always", "first", "immediately", "you", "must", "should", "need",
+		"to", "will", "secretly", "silently", "quietly", "automatically",
+		"so", "next", "finally", "instead", "have", "want", "i":
+		return true
+	}
+	return false
+}
+
+// isProseTail reports whether a line ending in c probably continues on the
+// next line (hard-wrapped prose) rather than ending there.
+func isProseTail(c byte) bool {
+	return 'a' <= c && c <= 'z' || c == ','
+}
+
 // isBoundary reports whether buf[j] ends a sentence: '.', '!' or '?'
-// followed by white space or the end, or a blank line.
+// followed by white space or the end, a blank line, or a line break after
+// anything but a word or a comma (a command, a heading, a list item, a
+// label: a line of a cheat sheet or a record is not continued prose).
 func isBoundary(buf []byte, j int) bool {
 	switch buf[j] {
 	case '.', '!', '?':
 		return j+1 == len(buf) || buf[j+1] == ' ' || buf[j+1] == '\n'
 	case '\n':
-		return j+1 < len(buf) && buf[j+1] == '\n'
+		if j+1 < len(buf) && buf[j+1] == '\n' {
+			return true
+		}
+		return j == 0 || !isProseTail(buf[j-1])
 	}
 	return false
 }
@@ -305,38 +450,27 @@ func (st *scanState) score(buf []byte, mainLen int) float64 {
 	if len(hits) == 0 {
 		return 0
 	}
-	// The automaton reports hits by end offset; order them by start.
-	for i := 1; i < len(hits); i++ {
-		for j := i; j > 0 && (hits[j].start < hits[j-1].start ||
-			hits[j].start == hits[j-1].start && hits[j].end < hits[j-1].end); j-- {
-			hits[j], hits[j-1] = hits[j-1], hits[j]
+	slices.SortFunc(hits, func(a, b hit) int {
+		if a.start != b.start {
+			return int(a.start - b.start)
 		}
-	}
+		return int(a.end - b.end)
+	})
 
-	// Sentence numbers, layers and comment placement, in one walk.
+	// Layers and comment placement, in one walk over the hits.
 	var (
-		sent     int32
-		pos      int
 		li       int
 		inCom    bool
 		comStart int32 = -1
 	)
 	for i := range hits {
 		h := &hits[i]
-		for ; pos < int(h.start); pos++ {
-			if isBoundary(buf, pos) {
-				sent++
-			}
-		}
 		for li < len(st.layers) && int(h.start) >= st.layers[li].end {
 			li++
 		}
 		if li < len(st.layers) && int(h.start) >= st.layers[li].start {
 			h.layer = int8(li)
-			h.sent = sent + 1<<20*int32(li+1)
 			h.hidden = true
-		} else {
-			h.sent = sent
 		}
 		switch t.pats[h.pat].cue {
 		case cueCommentOpen:
@@ -374,18 +508,21 @@ func (st *scanState) score(buf []byte, mainLen int) float64 {
 		case 2, 3, 4:
 			fam[ph.fam] += ph.w * 0.1
 		}
-		if h.hidden && ph.w >= 0.25 {
+		if h.hidden && ph.w >= 0.25 && ph.fam != famCodeRisk {
 			hiddenW += ph.w
 		}
 	}
 
 	// Cue pairs: each counts once.
-	for _, c := range combos {
-		if w, hid := st.comboWeight(buf, c); w > 0 {
-			fam[c.fam] += w
-			if hid {
-				hiddenW += w
-			}
+	for ci := range combos {
+		c := &combos[ci]
+		i, j, k, w := st.comboMatch(buf, c)
+		if w == 0 {
+			continue
+		}
+		fam[c.fam] += w
+		if hits[i].hidden || hits[j].hidden || k >= 0 && hits[k].hidden {
+			hiddenW += w
 		}
 	}
 
@@ -409,6 +546,9 @@ func (st *scanState) score(buf []byte, mainLen int) float64 {
 		}
 	}
 
+	if fam[famCode] == 0 {
+		fam[famCodeRisk] = 0
+	}
 	var p float64
 	for f := range fam {
 		v := fam[f]
@@ -421,35 +561,98 @@ func (st *scanState) score(buf []byte, mainLen int) float64 {
 	return p
 }
 
-// comboWeight reports whether combo c occurs: a hit of cue c.a followed by
-// a hit of cue c.b in the same sentence, at most c.gap bytes after it.
-func (st *scanState) comboWeight(buf []byte, c combo) (float32, bool) {
-	t := table()
-	hits := st.hits
-	for i := range hits {
-		a := &hits[i]
-		if t.pats[a.pat].cue != c.a {
-			continue
-		}
-		for j := i + 1; j < len(hits); j++ {
-			b := &hits[j]
-			if int(b.start-a.end) > c.gap {
-				break
-			}
-			if b.sent != a.sent {
-				break
-			}
-			if t.pats[b.pat].cue != c.b || b.start < a.end {
-				continue
-			}
-			return c.w, a.hidden || b.hidden
+// sameSentence reports whether no sentence boundary and no layer change
+// lies between hit a and the later hit b.
+func sameSentence(buf []byte, a, b *hit) bool {
+	if a.layer != b.layer {
+		return false
+	}
+	for k := int(a.end); k < int(b.start); k++ {
+		if isBoundary(buf, k) {
+			return false
 		}
 	}
-	return 0, false
+	return true
 }
 
-// findings calls fn with every weighted hit and every cue pair of the last
-// run, in text order, with offsets mapped back to s when tracked.
+// comboMatch finds an occurrence of combo c: the indexes of its hits in
+// text order (k is -1 for a pair) and its weight, halved when c asks for
+// the imperative and no occurrence is in it.
+func (st *scanState) comboMatch(buf []byte, c *combo) (i, j, k int, w float32) {
+	t := table()
+	hits := st.hits
+	cueOf := func(x int) cue { return t.pats[hits[x].pat].cue }
+	bi, bj, bk := -1, -1, -1
+	for x := range hits {
+		if cueOf(x) != c.a {
+			continue
+		}
+		a := &hits[x]
+		y, z := -1, -1
+		for q := x + 1; q < len(hits); q++ {
+			b := &hits[q]
+			if int(b.start-a.end) > c.gap || !sameSentence(buf, a, b) {
+				break
+			}
+			if cueOf(q) != c.b || b.start < a.end {
+				continue
+			}
+			if c.c == cueNone {
+				y = q
+				break
+			}
+			for r := q + 1; r < len(hits); r++ {
+				d := &hits[r]
+				if int(d.start-b.end) > c.gap || !sameSentence(buf, b, d) {
+					break
+				}
+				if cueOf(r) == c.c && d.start >= b.end {
+					y, z = q, r
+					break
+				}
+			}
+			if y >= 0 {
+				break
+			}
+		}
+		if y < 0 && c.any {
+			for q := x - 1; q >= 0; q-- {
+				b := &hits[q]
+				if int(a.start-b.end) > c.gap+64 {
+					break
+				}
+				if cueOf(q) == c.b && b.end <= a.start && int(a.start-b.end) <= c.gap {
+					if sameSentence(buf, b, a) {
+						y = q
+					}
+					break
+				}
+			}
+		}
+		if y < 0 {
+			continue
+		}
+		if !c.mood || sentenceStart(buf, int(a.start)) || capitalised(st.n.caps, int(a.start)) {
+			if y < x {
+				return y, x, z, c.w
+			}
+			return x, y, z, c.w
+		}
+		if bi < 0 {
+			bi, bj, bk = x, y, z
+			if y < x {
+				bi, bj = y, x
+			}
+		}
+	}
+	if bi >= 0 {
+		return bi, bj, bk, c.w / 2
+	}
+	return -1, -1, -1, 0
+}
+
+// findings calls fn with every cue pair and every weighted hit of the
+// last run, in text order, with offsets mapped back to s when tracked.
 func (st *scanState) findings(s string, fn func(Finding)) {
 	t := table()
 	buf := st.n.buf
@@ -470,53 +673,38 @@ func (st *scanState) findings(s string, fn func(Finding)) {
 		}
 		return f
 	}
-	// Cue pairs are reported at their first occurrence, standalone
-	// phrases at every first occurrence of their pattern.
-	type pair struct{ i, j int }
-	var pairs [16]pair
+	type pair struct {
+		first, last int
+		fam         family
+		w           float32
+	}
+	var pairs [32]pair
 	np := 0
-	for _, c := range combos {
-		hits := st.hits
-	outer:
-		for i := range hits {
-			a := &hits[i]
-			if t.pats[a.pat].cue != c.a {
-				continue
-			}
-			for j := i + 1; j < len(hits); j++ {
-				b := &hits[j]
-				if int(b.start-a.end) > c.gap || b.sent != a.sent {
-					break
-				}
-				if t.pats[b.pat].cue == c.b && b.start >= a.end {
-					if np < len(pairs) {
-						pairs[np] = pair{i, j}
-						np++
-					}
-					break outer
-				}
-			}
+	for ci := range combos {
+		c := &combos[ci]
+		i, j, k, w := st.comboMatch(buf, c)
+		if w == 0 || np == len(pairs) {
+			continue
 		}
+		last := j
+		if k >= 0 {
+			last = k
+		}
+		pairs[np] = pair{i, last, c.fam, w}
+		np++
 	}
 	seen := st.seen[:len(t.pats)]
 	clear(seen)
 	for i := range st.hits {
-		h := &st.hits[i]
 		for k := 0; k < np; k++ {
-			if pairs[k].i == i {
-				a, b := &st.hits[pairs[k].i], &st.hits[pairs[k].j]
-				var w float32
-				for _, c := range combos {
-					if t.pats[a.pat].cue == c.a && t.pats[b.pat].cue == c.b {
-						w = c.w
-						fn(mk(c.fam, a, b, w))
-						break
-					}
-				}
+			if pairs[k].first == i {
+				p := pairs[k]
+				fn(mk(p.fam, &st.hits[p.first], &st.hits[p.last], p.w))
 			}
 		}
+		h := &st.hits[i]
 		ph := &t.pats[h.pat]
-		if ph.w == 0 || seen[h.pat] > 0 {
+		if ph.w == 0 || seen[h.pat] > 0 || st.fam[ph.fam] == 0 {
 			continue
 		}
 		seen[h.pat] = 1
@@ -755,5 +943,48 @@ func decodeBase64(dst []byte, run string) ([]byte, bool) {
 }
 
 // DescriptionScore returns 0..1: how much a tool or parameter description
-// reads like instructions smuggled to the model.
-func DescriptionScore(s string) float64 { return InjectionScore(s) }
+// reads like instructions smuggled to the model. It is InjectionScore with
+// a stricter view of what a description may contain: instructions to the
+// model are normal there ("Use this tool to …", "Ask the user for …"), but
+// chat-template tokens and fake turn markers ([system], <|im_start|>),
+// hidden text (zero-width, bidi or tag characters, HTML comments, padding)
+// and references to secrets are not, so each of those adds points (0.5,
+// 0.5 and 0.25, plus 0.25 when something is also being hidden from the
+// user). Use it on tools/list results; use
+// InjectionScore on tool results.
+func DescriptionScore(s string) float64 {
+	st := getState()
+	p := st.run(s, false)
+	p += st.descriptionExtra()
+	putState(st)
+	if HiddenText(s) {
+		p += 0.5
+	}
+	return scoreOf(p)
+}
+
+// descriptionExtra returns the points DescriptionScore adds to a run.
+func (st *scanState) descriptionExtra() float64 {
+	t := table()
+	var p float64
+	if st.fam[famConceal] > 0 {
+		p += 0.25
+	}
+	var turn, secret bool
+	for _, h := range st.hits {
+		ph := &t.pats[h.pat]
+		switch {
+		case ph.cue == cueTurn:
+			turn = true
+		case ph.cue == cueSensitive, ph.fam == famDanger && ph.w > 0:
+			secret = true
+		}
+	}
+	if turn {
+		p += 0.5
+	}
+	if secret {
+		p += 0.25
+	}
+	return p
+}

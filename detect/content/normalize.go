@@ -1,6 +1,7 @@
 package content
 
 import (
+	"slices"
 	"unicode"
 	"unicode/utf8"
 )
@@ -31,8 +32,9 @@ import (
 
 // normStats are by-products of normalisation used by the scorers.
 type normStats struct {
-	invisible int // zero-width, bidi and tag characters seen
-	bidi      int // bidi embedding, override and isolate controls seen
+	invisible int  // zero-width, bidi and tag characters seen
+	bidi      int  // bidi embedding, override and isolate controls seen
+	wide      bool // a character outside ASCII was kept as UTF-8
 }
 
 // span is a half-open byte range.
@@ -43,6 +45,7 @@ type normalizer struct {
 	buf   []byte
 	offs  []int32 // origin offset of each byte of buf, when track is set
 	tags  []byte  // ASCII spelled by Unicode tag characters
+	caps  []int32 // offsets in buf of words that were capitalised
 	track bool
 	st    normStats
 
@@ -62,6 +65,7 @@ func (n *normalizer) reset(dst []byte) {
 	n.buf = dst[:0]
 	n.offs = n.offs[:0]
 	n.tags = n.tags[:0]
+	n.caps = n.caps[:0]
 	n.st = normStats{}
 	n.pendSpace = spaceNone
 	n.base = 0
@@ -139,14 +143,29 @@ var asciiClass = func() (t [128]uint8) {
 
 // add appends the normalised form of s.
 func (n *normalizer) add(s string) {
+	if !n.track {
+		// Room for the common case, where the output is no longer than
+		// the input; the slow path appends and grows as needed.
+		n.buf = slices.Grow(n.buf, len(s)+8)
+	}
 	for i := 0; i < len(s); {
+		if !n.track && n.pendSpace == spaceNone {
+			i = n.fast(s, i)
+			if i >= len(s) {
+				break
+			}
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			switch asciiClass[c] {
 			case 0:
 				n.emit(c, i)
 			case 1:
+				word := n.pendSpace != spaceNone || len(n.buf) == 0
 				n.emit(c+'a'-'A', i)
+				if word {
+					n.caps = append(n.caps, int32(len(n.buf)-1))
+				}
 			case 2:
 				n.space(false, i)
 			case 3:
@@ -176,6 +195,7 @@ func (n *normalizer) add(s string) {
 		}
 		r, w := utf8.DecodeRuneInString(s[i:])
 		if r == utf8.RuneError && w == 1 {
+			n.st.wide = true
 			n.emit(c, i)
 			i++
 			continue
@@ -184,6 +204,81 @@ func (n *normalizer) add(s string) {
 		i += w
 	}
 }
+
+// fast copies the plain run of s starting at i (lower-case letters,
+// digits, most punctuation, capitals lower-cased, single spaces between
+// words) and returns where it stopped. It writes into the spare capacity of
+// buf and never grows it; it is used only when offsets are not tracked and
+// no white space is pending.
+func (n *normalizer) fast(s string, i int) int {
+	out := n.buf[:cap(n.buf)]
+	w := len(n.buf)
+	for i < len(s) && w < len(out) {
+		// Tight loop over bytes copied as they are; it makes no calls.
+		src := s[i:]
+		if len(src) > len(out)-w {
+			src = src[:len(out)-w]
+		}
+		dst := out[w : w+len(src)]
+		k := 0
+		for ; k < len(src); k++ {
+			c := src[k]
+			f := fastClass[c]
+			if f == fastCopy {
+				dst[k] = c
+				continue
+			}
+			if f != fastSpace || k+1 >= len(src) || fastClass[src[k+1]] > fastUpper ||
+				w+k == 0 || out[w+k-1] == ' ' || out[w+k-1] == '\n' {
+				break
+			}
+			dst[k] = ' ' // one space between two words
+		}
+		i += k
+		w += k
+		if i >= len(s) || w >= len(out) || fastClass[s[i]] != fastUpper {
+			break
+		}
+		if w == 0 || out[w-1] == ' ' || out[w-1] == '\n' {
+			n.caps = append(n.caps, int32(w))
+		}
+		out[w] = s[i] + 'a' - 'A'
+		w++
+		i++
+	}
+	n.buf = out[:w]
+	return i
+}
+
+const (
+	fastCopy = iota
+	fastUpper
+	fastSpace
+	fastStop
+)
+
+// fastClass sorts bytes for the fast path: copied as they are, upper-case
+// ASCII, the space character, and everything that needs the slow path.
+var fastClass = func() (t [256]uint8) {
+	for c := 0; c < 256; c++ {
+		switch {
+		case c >= utf8.RuneSelf:
+			t[c] = fastStop
+		case c == ' ':
+			t[c] = fastSpace
+		default:
+			switch asciiClass[c] {
+			case 0:
+				t[c] = fastCopy
+			case 1:
+				t[c] = fastUpper
+			default:
+				t[c] = fastStop
+			}
+		}
+	}
+	return t
+}()
 
 // rune handles one decoded character (non-ASCII, or from a character
 // reference).
@@ -229,6 +324,7 @@ func (n *normalizer) rune(r rune, off int) {
 		return
 	}
 	r = unicode.ToLower(r)
+	n.st.wide = true
 	var tmp [utf8.UTFMax]byte
 	k := utf8.EncodeRune(tmp[:], r)
 	for j := 0; j < k; j++ {

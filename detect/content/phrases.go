@@ -33,19 +33,20 @@ const (
 	famDanger                  // destructive or remote-control commands
 	famCode                    // "add the following code snippet to your solution"
 	famHidden                  // instructions inside comments, hidden or encoded text
+	famCodeRisk                // what inserted code does (only with famCode)
 	numFamilies
 )
 
 var familyNames = [numFamilies]string{
 	"override", "role", "separator", "conceal", "toolcall", "exfil",
 	"address", "steer", "verdict", "urgency", "adhere", "danger", "code",
-	"hidden",
+	"hidden", "coderisk",
 }
 
 // familyCap bounds what one family adds to the points.
 var familyCap = [numFamilies]float32{
 	famOverride:  2,
-	famRole:      1.5,
+	famRole:      0.9, // markup alone (a chat-template how-to) stays below 0.5
 	famSeparator: 1,
 	famConceal:   2,
 	famToolCall:  1.5,
@@ -58,35 +59,44 @@ var familyCap = [numFamilies]float32{
 	famDanger:    1,
 	famCode:      0.75,
 	famHidden:    1,
+	famCodeRisk:  0.5,
 }
 
 // cue marks a phrase that takes part in a cue pair.
 type cue uint8
 
 const (
-	cueNone          cue = iota
-	cueOverrideVerb      // ignore, disregard, forget
-	cueOverrideStrong    // previous instructions, system prompt, safety rules
-	cueOverrideWeak      // the above, everything else, and instead
-	cueConcealVerb       // do not tell, without informing
-	cueConcealUser       // the user, the human
-	cueConcealObj        // anyone, that you, why
-	cueImpVerb           // sentence-initial verbs that rewrite a reply
-	cueImpSoft           // sentence-initial verbs that merely ask for one
-	cueOutput            // your response, your reply
-	cueUseVerb           // call the, use the, invoke
-	cueTool              // tool, function
-	cueSendVerb          // send, forward, upload, pass
-	cueSensitive         // credentials, ~/.ssh, conversation history
-	cueDest              // http://, attacker, external server
-	cueCodeRef           // following code snippet, code block
-	cueCodeYour          // your implementation, your solution
-	cueYouAreNow         // you are now
-	cueMode              // mode, admin
-	cueZhCall            // 调用 (call)
-	cueZhTool            // 工具 (tool)
-	cueCommentOpen       // <!--
-	cueCommentClose      // -->
+	cueNone           cue = iota
+	cueOverrideVerb       // ignore, disregard, forget
+	cueOverrideStrong     // previous instructions, system prompt, safety rules
+	cueOverrideWeak       // the above, everything else, and instead
+	cueConcealVerb        // do not tell, without informing
+	cueConcealUser        // the user, the human
+	cueConcealObj         // anyone, that you, why
+	cueImpVerb            // sentence-initial verbs that rewrite a reply
+	cueImpSoft            // sentence-initial verbs that merely ask for one
+	cueOutput             // your response, your reply
+	cueUseVerb            // call the, use the, invoke
+	cueTool               // tool, function
+	cueSendVerb           // send, forward, upload, pass
+	cueSensitive          // credentials, ~/.ssh, conversation history
+	cueDest               // http://, attacker, external server
+	cueCodeRef            // following code snippet, code block
+	cueCodeYour           // your implementation, your solution
+	cueYouAreNow          // you are now
+	cueMode               // mode, admin
+	cueOutputIntro        // in your response, (then a verb)
+	cueLink               // www., https://, click here
+	cueContent            // a sentence, a statement, a quote: content for a reply
+	cueVerbAny            // the reply-rewriting verbs anywhere
+	cueTransform          // base64, caesar cipher, emojis, in french
+	cueRunVerb            // execute, run
+	cueDanger             // rm -rf /, reverse shells
+	cueZhCall             // 调用 (call)
+	cueZhTool             // 工具 (tool)
+	cueTurn               // chat-template tokens and fake turn or role markers
+	cueCommentOpen        // <!--
+	cueCommentClose       // -->
 	numCues
 )
 
@@ -103,31 +113,45 @@ const (
 	flagSentence uint8 = 1 << iota // must start a sentence, line or list item
 	flagPrefix                     // may be followed by more word characters
 	flagStrict                     // must be followed by white space, a quote or the end
+	flagNoPoss                     // must not be followed by "'s"
+	flagEmail                      // "@" inside an e-mail address
 )
 
 // combo gives points when a phrase of cue a is followed, within gap bytes
-// and in the same sentence, by a phrase of cue b.
+// and in the same sentence, by a phrase of cue b (and, when c is set, b by
+// a phrase of cue c). With any, b may also come first. With mood, the
+// points are halved unless a is in the imperative (starts a sentence,
+// possibly after "please", "you must" …): "send the password to …" is an
+// order, "attackers can send the password to …" a description.
 type combo struct {
-	a, b cue
-	gap  int
-	fam  family
-	w    float32
+	a, b, c cue
+	gap     int
+	fam     family
+	w       float32
+	any     bool
+	mood    bool
 }
 
 var combos = []combo{
-	{cueOverrideVerb, cueOverrideStrong, 40, famOverride, 1.5},
-	{cueOverrideVerb, cueOverrideWeak, 24, famOverride, 0.75},
-	{cueConcealVerb, cueConcealUser, 32, famConceal, 1},
-	{cueConcealVerb, cueConcealObj, 24, famConceal, 0.5},
-	{cueImpVerb, cueOutput, 80, famSteer, 1},
-	{cueImpSoft, cueOutput, 60, famSteer, 0.5},
-	{cueUseVerb, cueTool, 48, famToolCall, 0.25},
-	{cueSendVerb, cueSensitive, 60, famExfil, 0.5},
-	{cueSensitive, cueDest, 80, famExfil, 0.5},
-	{cueSendVerb, cueDest, 60, famExfil, 0.25},
-	{cueCodeRef, cueCodeYour, 60, famCode, 0.5},
-	{cueYouAreNow, cueMode, 30, famAdhere, 0.75},
-	{cueZhCall, cueZhTool, 40, famToolCall, 0.5},
+	{a: cueOverrideVerb, b: cueOverrideStrong, gap: 40, fam: famOverride, w: 1.5, mood: true},
+	{a: cueOverrideVerb, b: cueOverrideWeak, gap: 24, fam: famOverride, w: 0.75, mood: true},
+	{a: cueConcealVerb, b: cueConcealUser, gap: 32, fam: famConceal, w: 1},
+	{a: cueConcealVerb, b: cueConcealObj, gap: 24, fam: famConceal, w: 0.5},
+	{a: cueImpVerb, b: cueOutput, gap: 120, fam: famSteer, w: 1},
+	{a: cueImpSoft, b: cueOutput, gap: 120, fam: famSteer, w: 0.5},
+	{a: cueLink, b: cueOutput, gap: 120, fam: famSteer, w: 0.5, any: true},
+	{a: cueImpSoft, b: cueContent, c: cueOutput, gap: 80, fam: famSteer, w: 0.5},
+	{a: cueOutputIntro, b: cueVerbAny, gap: 12, fam: famSteer, w: 0.75},
+	{a: cueTransform, b: cueOutput, gap: 60, fam: famSteer, w: 0.5, any: true},
+	{a: cueUseVerb, b: cueTool, gap: 48, fam: famToolCall, w: 0.25},
+	{a: cueSendVerb, b: cueSensitive, gap: 60, fam: famExfil, w: 0.5, mood: true},
+	{a: cueSendVerb, b: cueDest, gap: 60, fam: famExfil, w: 0.25, mood: true},
+	{a: cueSendVerb, b: cueSensitive, c: cueDest, gap: 80, fam: famExfil, w: 0.5, mood: true},
+	{a: cueSensitive, b: cueDest, gap: 80, fam: famExfil, w: 0.25},
+	{a: cueRunVerb, b: cueDanger, gap: 40, fam: famDanger, w: 0.5, mood: true},
+	{a: cueCodeRef, b: cueCodeYour, gap: 60, fam: famCode, w: 0.75, any: true},
+	{a: cueYouAreNow, b: cueMode, gap: 30, fam: famAdhere, w: 0.75},
+	{a: cueZhCall, b: cueZhTool, gap: 40, fam: famToolCall, w: 0.5},
 }
 
 var phraseSets = []phraseSet{
@@ -150,6 +174,9 @@ var phraseSets = []phraseSet{
 		"prior prompt", "original prompt", "system prompt", "system message",
 		"system instruction", "developer message", "developer instruction",
 		"previous direction", "prior direction", "previous command",
+		"prior guideline", "previous guideline", "prior rule",
+		"previous rule", "prior directive", "your prior", "your earlier",
+		"your initial", "prior programming",
 		"previous context", "prior context", "previous conversation",
 		"all previous", "all prior", "all earlier", "everything above",
 		"everything before", "what you were told", "what you've been told",
@@ -187,35 +214,40 @@ var phraseSets = []phraseSet{
 	}},
 
 	// --- role and turn markers ------------------------------------------
-	{fam: famRole, w: 1, pats: []string{
-		"<|im_start|>", "<|im_end|>", "<|system|>", "<|user|>",
-		"<|assistant|>", "<|endoftext|>", "<|eot_id|>", "<|start_header_id|>",
-		"<|end_header_id|>", "<|begin_of_text|>", "<|end|>", "<|channel|>",
-		"<|message|>", "[inst]", "[/inst]", "<<sys>>", "<</sys>>",
-		"<start_of_turn>", "<end_of_turn>",
+	{fam: famRole, w: 0.75, cue: cueTurn, pats: []string{
+		"<|im_start|>", "<|system|>", "<|user|>", "<|assistant|>",
+		"<|endoftext|>", "<|start_header_id|>", "<|begin_of_text|>",
+		"<|channel|>", "<|message|>", "[inst]", "<<sys>>", "<start_of_turn>",
 	}},
-	{fam: famRole, w: 0.75, pats: []string{
-		"[system]", "[/system]", "[[system]]", "<system>", "</system>",
-		"<system ", "<system_", "</system_", "[system message]",
-		"[system note]", "[system override]", "[admin]", "[admin ",
-		"admin request", "<admin>", "[developer]", "<developer>",
-		"<instruction>", "</instruction>", "<instructions>", "</instructions>",
-		"<important>", "</important>", "<secret>", "</secret>", "<hidden>",
-		"</hidden>", "[assistant]", "<assistant>", "<!-- system",
-		"### instruction:", "### instructions:", "### system:",
-		"### new instruction", "### response:", "## system prompt",
+	{fam: famRole, w: 0.75, cue: cueTurn, pats: []string{
+		"[system]", "[[system]]", "<system>", "<system_",
+		"[system message]", "[system note]", "[system override]", "[admin]",
+		"[admin ", "admin request", "<admin>", "[developer]", "<developer>",
+		"<instruction>", "<instructions>", "<secret>", "<hidden>",
+		"[assistant]", "<assistant>", "<!-- system", "### instruction:",
+		"### instructions:", "### system:", "### new instruction",
+		"### response:",
 	}},
 	{fam: famRole, w: 0.5, pats: []string{
-		"<information>", "</information>", "<context>", "[important]",
-		"<admin_", "<prompt>", "</prompt>", "<sys>",
+		"<important>", "<information>", "<context>", "[important]",
+		"<prompt>",
 	}},
-	{fam: famRole, w: 0.5, flag: flagSentence, pats: []string{
-		"system:", "assistant:", "system message:", "system note:",
-		"system override", "admin:", "ai:", "important message from",
-		"new instructions:", "system update:",
+	{fam: famRole, w: 0.5, cue: cueTurn, pats: []string{"<admin_", "<sys>"}},
+	{fam: famRole, w: 0.25, pats: []string{
+		// Closing tags add little to their opening tag.
+		"<|im_end|>", "<|eot_id|>", "<|end_header_id|>", "<|end|>",
+		"[/inst]", "<</sys>>", "<end_of_turn>", "[/system]", "</system>", "</system_", "</instruction>",
+		"</instructions>", "</important>", "</secret>", "</hidden>",
+		"</information>", "</prompt>",
+	}},
+	{fam: famRole, w: 0.5, cue: cueTurn, flag: flagSentence, pats: []string{
+		"assistant:", "system message:", "system note:", "system override",
+		"new instructions:", "system update:", "system notice:",
 	}},
 	{fam: famRole, w: 0.25, flag: flagSentence, pats: []string{
-		"user:", "human:", "instructions for the ai", "instruction for the ai",
+		// Also the labels of ordinary records ("System: Linux").
+		"system:", "admin:", "ai:", "user:", "human:",
+		"instructions for the ai", "instruction for the ai",
 	}},
 
 	// --- separators and fake completions --------------------------------
@@ -224,9 +256,11 @@ var phraseSets = []phraseSet{
 		"</tool_output>", "</tool_result>", "</function_results>",
 		"</function_result>", "</search_results>", "answer: task complete",
 		"[end of document]", "[end of input]", "<end of document>",
+		"end of email ===", "=== end of",
 	}},
 	{fam: famSeparator, w: 0.5, pats: []string{
 		"end of session", "[rest-of-document]", "rest-of-document",
+		"end of email", "end of message", "end of page", "=== end",
 		"end of context", "end of user input", "</context>", "</documents>",
 		"</untrusted", "[/end]", "### end",
 	}},
@@ -246,22 +280,26 @@ var phraseSets = []phraseSet{
 		"do not reveal", "don't reveal", "never reveal", "not reveal",
 		"do not disclose", "don't disclose", "never disclose", "not disclose",
 		"do not notify", "don't notify", "never notify", "not notify",
-		"do not alert", "don't alert", "do not let", "don't let",
-		"do not explain", "don't explain", "never explain",
-		"do not show", "don't show", "never show", "do not ask", "don't ask",
+		"do not alert", "don't alert", "do not explain", "don't explain",
+		"never explain", "do not show", "don't show", "never show",
+		"do not display", "don't display",
 		"without telling", "without informing", "without notifying",
-		"without alerting", "without asking", "without mentioning",
-		"without letting", "without showing", "hide this from", "hide it from",
-		"keep this from", "keep it from", "conceal", "hide",
+		"without alerting", "without mentioning", "without letting",
+		"hide this from", "hide it from", "keep this from", "keep it from",
+		"conceal", "hide",
 	}},
-	{fam: famConceal, cue: cueConcealUser, pats: []string{
+	{fam: famConceal, cue: cueConcealUser, flag: flagNoPoss, pats: []string{
 		"the user", "user", "users", "the human", "the operator",
 		"the recipient", "the owner", "your user", "the person",
 	}},
+	{fam: famConceal, cue: cueConcealUser, pats: []string{
+		"this instruction", "these instructions", "these requirements",
+		"this behavior", "this behaviour", "this call", "this tool call",
+		"that you were instructed", "your instructions",
+	}},
 	{fam: famConceal, cue: cueConcealObj, pats: []string{
 		"anyone", "that you", "why", "about this", "about it",
-		"this instruction", "these instructions", "this message", "this step",
-		"these requirements", "this behavior", "this behaviour", "this call",
+		"this message", "this step",
 	}},
 	{fam: famConceal, w: 1, pats: []string{
 		"without the user's knowledge", "without the user knowing",
@@ -277,8 +315,16 @@ var phraseSets = []phraseSet{
 		"the user won't notice", "without their knowledge",
 		"keep this a secret", "keep this secret", "keep it secret",
 	}},
+	{fam: famConceal, w: 0.75, pats: []string{
+		"do not ask for confirmation", "don't ask for confirmation",
+		"do not ask the user", "don't ask the user", "without confirmation",
+		"without asking for confirmation", "without user confirmation",
+		"no need to confirm", "without asking the user",
+	}},
 	{fam: famConceal, w: 0.5, pats: []string{
-		"just say you", "act like you", "pretend you did",
+		"the user has authorized", "has authorized you to",
+		"have authorized you to", "the user has already approved",
+		"already been approved by the user", "just say you", "act like you", "pretend you did",
 		"implementation detail",
 	}},
 	{fam: famConceal, w: 0.25, pats: []string{
@@ -301,14 +347,13 @@ var phraseSets = []phraseSet{
 		"do not use other tools", "do not use any other tool",
 		"don't use other tools", "don't use any other tool",
 		"not use other tools", "not use any other tool",
-		"instead of the requested tool", "call this tool before",
-		"must be called before", "must be called first",
-		"before any other tool", "before using any other tool",
+		"instead of the requested tool", "before using any other tool",
 		"before calling any other tool", "when this tool is available",
 		"side effect on the", "prioritize calling", "priority over other tools",
 		"has a very important side effect",
 	}},
 	{fam: famToolCall, w: 0.75, pats: []string{
+		"new instruction from", "new instructions from",
 		"before processing any", "before responding to any",
 		"before executing any", "before answering any",
 		"modify the behavior of", "modify the behaviour of",
@@ -319,7 +364,8 @@ var phraseSets = []phraseSet{
 		"停止其他任务", "立即执行",
 	}},
 	{fam: famToolCall, w: 0.5, pats: []string{
-		"execute this tool", "before using this tool",
+		"call this tool before", "must be called before",
+		"must be called first", "before any other tool", "execute this tool", "before using this tool",
 		"before you use this tool", "before you execute",
 		"before execute", "replace the values with", "the actual recipient",
 		"stop other tasks", "otherwise the tool",
@@ -342,7 +388,7 @@ var phraseSets = []phraseSet{
 		"apikey", "api_key", "access key", "access token", "auth token",
 		"bearer token", "session token", "session cookie", "cookies",
 		"credentials", "credential", "password", "passwords", "passphrase",
-		"secret key", "secrets", ".env", "mcp.json", "/etc/passwd",
+		"secret key", "secrets", ".env", "/etc/passwd",
 		"/etc/shadow", "conversation history", "chat history",
 		"message history", "previous messages", "last messages",
 		"previous message", "full conversation", "complete conversation",
@@ -350,27 +396,33 @@ var phraseSets = []phraseSet{
 		"all messages", "private information", "personal information",
 		"personal data", "sensitive data", "sensitive information",
 		"bank details", "bank account", "credit card", "card number",
+		"full name", "home address", "their address", "phone number",
+		"date of birth", "clipboard", "all contacts", "browsing history",
 		"social security", "seed phrase", "recovery phrase",
 		"verification code", "one-time code", "2fa code", "system prompt",
 		"connection string", "environment variables", "wallet",
+		"the body of the", "most recent email", "latest email", "all emails",
+		"every email", "inbox", "contact list", "address book", "chat logs",
+		".aws/credentials", "private repository", "private repo",
 	}},
+	{fam: famExfil, cue: cueDest, flag: flagEmail, pats: []string{"@"}},
 	{fam: famExfil, cue: cueDest, pats: []string{
 		"http://", "https://", "ftp://", "webhook", "attacker", "evil.com",
 		"to the following address", "to this address", "to this email",
-		"to this url", "to the url", "to the endpoint", "to the server",
+		"to this url", "to the url", "to the endpoint",
 		"to an external", "to the external", "external server",
 		"remote server", "ngrok", "pastebin", "requestbin", "webhook.site",
 		"burpcollaborator", "interact.sh", "@gmail.com", "@proton",
 	}},
 	{fam: famExfil, w: 1, pats: []string{
-		"exfiltrate", "send all emails to", "forward all emails to",
+		"send all emails to", "forward all emails to",
 		"send a copy of all", "copy of all messages", "pass its content",
 		"pass its contents", "should contain the user's",
 		"must contain the user's", "must contain the complete",
 		"must contain the full",
 	}},
 	{fam: famExfil, w: 0.5, pats: []string{
-		"send a copy", "forward all", "forward every", "forward the entire",
+		"exfiltrate", "send a copy", "forward all", "forward every", "forward the entire",
 		"pass the content", "its content as", "as its ascii value",
 		"user's previous message", "previous message text",
 		"include the full conversation", "contain the complete",
@@ -386,7 +438,9 @@ var phraseSets = []phraseSet{
 		"if you are an llm", "if you are an assistant", "if you are an agent",
 		"if you are a bot", "if you are chatgpt", "if you are claude",
 		"ai reading this", "agent reading this", "llm reading this",
-		"model reading this", "assistant reading this", "dear ai",
+		"model reading this", "assistant reading this", "agents reading this",
+		"llms reading this", "models reading this", "ais reading this",
+		"for the llm", "for the ai", "ps for the", "dear ai",
 		"dear assistant", "dear llm", "dear language model", "attention ai",
 		"attention llm", "attention agent", "attention assistant",
 		"note to ai", "note to the ai", "note to any ai", "to any ai",
@@ -396,48 +450,109 @@ var phraseSets = []phraseSet{
 		"instructions for ai", "visible to llm", "visible to ai",
 		"visible to the ai", "visible to the model", "visible to language",
 	}},
+	{fam: famAddress, w: 0.5, flag: flagSentence, pats: []string{
+		"assistant,", "claude,", "chatgpt,", "copilot,", "gemini,", "llm,",
+	}},
 	{fam: famAddress, w: 0.5, pats: []string{
+		"as a helpful assistant", "as an ai assistant", "as your assistant",
+		"hey assistant", "hey claude", "hey chatgpt", "hey copilot",
+		"hi claude", "hello claude", "dear claude", "hi assistant",
+		"hello assistant", "hi chatgpt", "hello chatgpt", "dear chatgpt",
+		"important message from me", "message from me, ", "to you, ai",
 		"if you are reading this", "to the ai", "note to llm", "hey ai",
-		"hello ai", "hi ai", "automated analysis", "automated screening",
-		"llm scan", "you are an ai", "the ai must", "the ai should",
-		"the assistant must", "the assistant should", "the model must",
-		"the model should", "llm must", "ai must", "ai assistant must",
+		"hello ai", "hi ai", "automated screening", "llm scan",
+		"you are an ai", "the ai must", "ai assistant must",
 	}},
 	{fam: famAddress, w: 0.25, pats: []string{
 		"ai assistant", "ai model", "as an ai", "automated review",
-		"automated evaluation", "for llms", "dear agent",
+		"automated evaluation", "automated analysis", "for llms",
+		"dear agent", "the ai should", "the assistant must",
+		"the assistant should", "the model must", "the model should",
+		"llm must", "ai must",
 	}},
 
 	// --- steering the reply ---------------------------------------------
 	{fam: famSteer, cue: cueImpVerb, flag: flagSentence, pats: []string{
-		"add", "include", "integrate", "modify", "enhance", "augment",
-		"translate", "render", "encode", "encrypt", "replace", "substitute",
-		"convert", "express", "rearrange", "scramble", "jumble", "misspell",
-		"introduce", "apply", "shift", "reverse", "remove", "combine",
-		"group", "insert", "append", "begin", "start", "end", "format",
-		"in your", "output", "print", "say", "mention", "promote",
-		"recommend", "suggest", "tell", "state", "claim", "always",
-		"never", "only", "instead", "make", "write", "rewrite", "change",
-		"alter", "finish", "conclude", "prefix", "sign", "respond", "reply",
+		// Verbs that rewrite a reply rather than ask for one.
+		"integrate", "modify", "enhance", "augment", "translate", "render",
+		"encode", "encrypt", "replace", "substitute", "convert", "express",
+		"rearrange", "scramble", "jumble", "misspell", "introduce", "apply",
+		"shift", "reverse", "combine", "group", "insert", "append",
+		"begin", "start", "end", "format", "promote", "tease", "hint",
+		"claim", "always", "never", "only", "instead", "rewrite", "alter",
+		"finish", "conclude", "prefix", "sign", "respond", "reply",
+		"spread", "highlight", "emphasize", "stress", "anagram",
 	}},
 	{fam: famSteer, cue: cueImpSoft, flag: flagSentence, pats: []string{
+		// Verbs a customer e-mail uses too ("include your order number
+		// in your reply").
+		"add", "include", "mention", "say", "tell", "state", "write",
+		"suggest", "recommend", "make", "output", "print", "remove",
 		"provide", "use", "give", "answer", "can you", "could you",
 		"please", "be sure", "make sure", "ensure", "remember",
+	}},
+	{fam: famSteer, cue: cueContent, pats: []string{
+		"a sentence", "a statement", "a line", "a fact", "a reason",
+		"a tip", "a note", "a paragraph", "a reference", "a mention",
+		"a teaser", "a reminder", "a recommendation", "a claim",
+		"a headline", "a promotion", "a disclaimer", "a fabricated",
+		"a misleading", "a false", "a compelling", "a friendly", "a fake",
+		"a link", "an appeal", "a phrase", "the phrase", "the sentence",
+		"\"",
+	}},
+	{fam: famSteer, cue: cueLink, pats: []string{
+		"www.", "http://", "https://", "click this link", "click here",
+		"visit ",
+	}},
+	{fam: famSteer, cue: cueVerbAny, pats: []string{
+		"integrate", "modify", "enhance", "augment", "translate", "render",
+		"encode", "encrypt", "substitute", "convert", "express",
+		"rearrange", "scramble", "jumble", "misspell", "insert", "promote",
+		"claim", "tease", "hint", "highlight", "emphasize", "stress",
+		"spread", "advertise", "urge",
 	}},
 	{fam: famSteer, cue: cueOutput, pats: []string{
 		"your response", "your responses", "your reply", "your replies",
 		"your answer", "your answers", "your output", "your summary",
 		"your final answer", "your next response", "your message",
 		"every response", "each response", "all responses", "every reply",
-		"the response", "the reply", "the summary",
+		"reply in", "respond in", "answer in", "reply using",
+		"respond using", "answer using",
+	}},
+	{fam: famSteer, cue: cueOutputIntro, pats: []string{
+		"in your response,", "in your reply,", "in your answer,",
+		"in your response", "in your reply", "in your answer",
+		"in your summary", "in your output",
+	}},
+	{fam: famSteer, cue: cueTransform, pats: []string{
+		"base64", "base32", "base58", "base16", "base85", "hexadecimal",
+		"caesar", "cipher", "rot13", "morse", "pig latin", "leetspeak",
+		"leet speak", "emoji", "emojis", "anagram", "anagrams", "anagrammed",
+		"reverse", "reversed", "backwards", "backward", "invert", "scramble",
+		"scrambled", "misspell", "misspellings", "typos", "without spaces",
+		"without any spaces", "no spaces", "substitution", "symbols",
+		"every third", "every fourth", "every other", "all caps",
+		"vowels", "consonants", "spaces", "punctuation",
+		"uppercase only", "french", "german", "spanish", "italian",
+		"portuguese", "russian", "chinese", "japanese", "korean", "arabic",
+		"dutch", "hindi", "turkish", "polish", "swedish", "latin",
 	}},
 	{fam: famSteer, w: 1, pats: []string{
-		"from now on you will", "from now on, you will", "from now on you",
-		"from now on, you", "respond with the following",
-		"reply with the following", "answer with the following",
-		"output the following", "repeat after me", "you may not deviate",
-		"you must not deviate", "you will only respond",
-		"you will only reply", "you will speak",
+		"respond with the following", "reply with the following",
+		"answer with the following", "output the following",
+		"repeat after me", "you may not deviate", "you must not deviate",
+		"you will only respond", "you will only reply",
+	}},
+	{fam: famSteer, w: 0.5, pats: []string{
+		"from now on you will", "from now on, you will",
+	}},
+	{fam: famSteer, w: 0.5, flag: flagSentence, pats: []string{
+		"reply in", "respond in", "answer in", "reply using",
+		"respond using", "answer using", "reply only in", "respond only in",
+		"write your reply", "write your response", "write your answer",
+	}},
+	{fam: famSteer, w: 0.25, pats: []string{
+		"from now on", "you will speak",
 	}},
 	{fam: famSteer, w: 0.75, pats: []string{
 		"respond only", "only respond", "only output", "only reply with",
@@ -450,21 +565,25 @@ var phraseSets = []phraseSet{
 		"may not deviate", "repeat the following",
 	}},
 	{fam: famSteer, w: 0.5, pats: []string{
-		"in your response", "in your reply", "in your answer",
-		"in your output", "in your summary", "to your response",
-		"to your reply", "to your answer", "respond with", "and nothing else",
-		"just respond", "if questioned", "if the user asks", "if user asks",
-		"if anyone asks", "focus exclusively on", "always suggest",
-		"always recommend", "the summary should", "when summarizing",
-		"when summarising", "your reply should", "your response should",
+		"and nothing else", "just respond", "if questioned",
+		"if the user asks", "if user asks", "if anyone asks",
+		"focus exclusively on", "always suggest", "always recommend",
+		"your reply should", "your response should",
+		"tell the user that", "inform the user that", "tell the user the",
 		"your answer should", "you will respond", "you will reply",
 		"you will answer", "you will say", "you will output",
 	}},
 	{fam: famSteer, w: 0.25, pats: []string{
-		"reply with", "answer with", "if asked", "when asked",
-		"report that", "focus only on", "regardless of", "always include",
-		"always attempt", "print '", "print \"", "say '", "say \"",
-		"output '", "output \"",
+		"in your response", "in your reply", "in your answer",
+		"in your output", "in your summary", "to your response",
+		"to your reply", "to your answer", "the summary should",
+		"when summarizing", "when summarising", "when you summarize",
+		"when you summarise", "respond with", "if asked", "when asked", "focus only on",
+		"always include", "always attempt", "print '", "print \"", "say '",
+		"say \"", "output '", "output \"",
+	}},
+	{fam: famSteer, w: 0.1, pats: []string{
+		"reply with", "answer with", "report that", "regardless of",
 	}},
 
 	// --- verdict manipulation -------------------------------------------
@@ -476,13 +595,14 @@ var phraseSets = []phraseSet{
 		"mark this as benign", "mark it as benign",
 	}},
 	{fam: famVerdict, w: 0.5, pats: []string{
-		"not malicious", "everything is safe", "pre-verified",
+		"pre-verified",
 		"do not evaluate", "don't evaluate", "do not analyze",
 		"do not analyse", "is not spam", "classify this as",
 		"classify it as", "highest score",
 	}},
 	{fam: famVerdict, w: 0.25, pats: []string{
-		"manual scoring", "this is a test", "pre-approved",
+		"not malicious", "everything is safe", "manual scoring",
+		"this is a test", "pre-approved",
 		"is completely safe", "not spam", "is totally safe",
 	}},
 
@@ -524,6 +644,12 @@ var phraseSets = []phraseSet{
 		"access granted",
 	}},
 	{fam: famAdhere, w: 0.5, pats: []string{
+		"without restrictions", "without any restrictions", "an ai without",
+		"no restrictions", "unfiltered", "uncensored",
+		"before you can solve", "before you can complete",
+		"the task i gave you", "the task that i gave you",
+		"do the following first", "please do the following",
+		"grant permanent access", "grant full access",
 		"must strictly", "strictly follow", "must obey", "new instructions",
 		"the following instruction:", "new task:", "new role:",
 		"developer mode", "jailbreak", "jailbroken", "pretend to be",
@@ -539,30 +665,36 @@ var phraseSets = []phraseSet{
 		"you are now", "you're now", "you are in", "you're in",
 	}},
 	{fam: famAdhere, cue: cueMode, pats: []string{
-		"mode", "admin", "administrator", "root",
+		"mode", "admin", "administrator", "root", "dan", "unrestricted",
 	}},
 
 	// --- dangerous commands ---------------------------------------------
-	{fam: famDanger, w: 0.75, pats: []string{
+	{fam: famDanger, cue: cueRunVerb, pats: []string{
+		"execute", "run", "exec", "launch", "invoke", "paste",
+	}},
+	{fam: famDanger, w: 0.75, cue: cueDanger, pats: []string{
 		"bash -i >&", ":(){ :|:& };:", "powershell -enc",
 		"-encodedcommand", "base64 -d | sh", "base64 -d | bash",
 		"base64 --decode | sh", "base64 --decode | bash",
 	}},
-	{fam: famDanger, w: 0.5, pats: []string{
+	{fam: famDanger, w: 0.5, cue: cueDanger, pats: []string{
 		"nc -e", "ncat -e", "/bin/sh -i", "/bin/bash -i", "/dev/tcp/",
 		"os.dup2(", "pty.spawn(", "reverse shell", "keylogger",
 		"cryptominer", "cryptomine", "xmrig", "stratum+tcp",
 		"dd if=/dev/random of=/dev/", "dd if=/dev/zero of=/dev/sd",
 		"shutil.rmtree(\"/\")", "shutil.rmtree('/')", "certutil -urlcache",
 		"download and run", "download and execute", "/etc/shadow",
-		".cursor/mcp.json", "win+r", "win + r", "windows key + r",
+		"win+r", "win + r", "windows key + r",
 		"paste it into the terminal", "paste it into your terminal",
 	}},
-	{fam: famDanger, w: 0.5, flag: flagStrict, pats: []string{
+	{fam: famDanger, w: 0.5, cue: cueDanger, flag: flagStrict, pats: []string{
 		"rm -rf /", "rm -rf ~", "rm -rf /*", "rm -rf ~/",
 	}},
+	{fam: famDanger, w: 0.25, cue: cueDanger, flag: flagStrict, pats: []string{
+		"| sh", "| bash", "|sh", "|bash", "| sudo sh", "| sudo bash",
+	}},
 	{fam: famDanger, w: 0.25, pats: []string{
-		"authorized_keys", "/etc/passwd", "id_rsa", "~/.ssh", "mcp.json",
+		"authorized_keys", "/etc/passwd", "id_rsa", "~/.ssh", ".cursor/mcp.json",
 		"keylogging", "pynput", "invoke-expression", "iex(",
 		"frombase64string", "mshta", "mining pool",
 	}},
@@ -571,7 +703,17 @@ var phraseSets = []phraseSet{
 	{fam: famCode, cue: cueCodeRef, pats: []string{
 		"following code", "below code", "subsequent code", "code snippet",
 		"code block", "code excerpt", "code section", "code segment",
-		"this code", "this snippet",
+	}},
+	{fam: famCodeRisk, w: 0.25, pats: []string{
+		// Only counted next to a code-insertion request: what the code
+		// does (network, shell, keyboard, files, crypto, persistence).
+		"subprocess.", "os.system(", "os.popen(", "socket.socket(",
+		"requests.post(", "requests.get(", "urllib.request", "smtplib",
+		"ftplib", "pynput", "keyboard.", "psutil.", "scapy", "/etc/hosts",
+		"cookies.txt", "cookiejar", "getpass", "os.environ", "shutil.",
+		"os.remove(", "os.fork(", "while true:", "imagegrab", "pyautogui",
+		"fernet", "cryptography.", "nohup", "chmod +x", "curl ", "wget ",
+		"eval(", "exec(", "pickle.loads(", "wmi.", "winreg",
 	}},
 	{fam: famCode, cue: cueCodeYour, pats: []string{
 		"your code", "your implementation", "your solution", "your codebase",
@@ -596,10 +738,15 @@ type phrase struct {
 	right bool // must end at a word boundary
 }
 
-// phraseTable is built once: the flat pattern list and the automaton.
+// phraseTable is built once: the flat pattern list and two automata, one
+// for the ASCII patterns and one for the few with other characters (run
+// only on texts that have such characters).
 type phraseTable struct {
-	pats []phrase
-	ac   *automaton
+	pats  []phrase
+	ac    *automaton
+	acIdx []int32 // pattern index in ac → index in pats
+	wide  *automaton
+	wdIdx []int32
 }
 
 func isWordByte(c byte) bool {
@@ -609,7 +756,7 @@ func isWordByte(c byte) bool {
 
 func buildPhraseTable() *phraseTable {
 	t := &phraseTable{}
-	var texts []string
+	var ascii, wide []string
 	for _, set := range phraseSets {
 		for _, p := range set.pats {
 			ph := phrase{
@@ -617,11 +764,27 @@ func buildPhraseTable() *phraseTable {
 				left:  isWordByte(p[0]),
 				right: isWordByte(p[len(p)-1]) && set.flag&flagPrefix == 0,
 			}
+			idx := int32(len(t.pats))
 			t.pats = append(t.pats, ph)
-			texts = append(texts, p)
+			if isASCII(p) {
+				ascii = append(ascii, p)
+				t.acIdx = append(t.acIdx, idx)
+			} else {
+				wide = append(wide, p)
+				t.wdIdx = append(t.wdIdx, idx)
+			}
 		}
 	}
-	// A space in a pattern also matches a line break in the text.
-	t.ac = buildAutomaton(texts, false, " \n")
+	t.ac = buildAutomaton(ascii, false, byteClassOf)
+	t.wide = buildAutomaton(wide, false, wideClassOf)
 	return t
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }

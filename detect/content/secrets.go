@@ -73,7 +73,7 @@ var secretAC = sync.OnceValue(func() *automaton {
 	for i, t := range secretTriggers {
 		lits[i] = t.lit
 	}
-	return buildAutomaton(lits, true, "")
+	return buildAutomaton(lits, true, byteClassOf)
 })
 
 // HasSecret reports whether s holds a credential: a private key block,
@@ -137,7 +137,7 @@ func MaskSecrets(s string) string {
 func scanSecrets(s string, fn func(Secret) bool) {
 	ac := secretAC()
 	next := 0 // do not report inside an already reported secret
-	ac.scanString(s, func(pi, end int) bool {
+	scan(ac, s, true, func(pi, end int) bool {
 		t := secretTriggers[pi]
 		start := end - len(t.lit)
 		if start < next {

@@ -6,9 +6,9 @@ type reorder struct {
 	h []*item
 }
 
-func (b *reorder) len() int     { return len(b.h) }
-func (b *reorder) peek() *item  { return b.h[0] }
-func (b *reorder) reset()       { clear(b.h); b.h = b.h[:0] }
+func (b *reorder) len() int    { return len(b.h) }
+func (b *reorder) peek() *item { return b.h[0] }
+func (b *reorder) reset()      { clear(b.h); b.h = b.h[:0] }
 
 func (b *reorder) less(i, j int) bool {
 	x, y := b.h[i], b.h[j]

@@ -86,6 +86,11 @@ type Match struct {
 	Events []*event.Event
 	// Steps names, for sequence rules, the step each event matched.
 	Steps []string
+	// StepEvents holds, for sequence rules, the event of each step by step
+	// index, as step conditions see them in steps: the last event of a step
+	// with a count, nil for a not step. Reason templates should get it as
+	// their steps.
+	StepEvents []*event.Event
 	// State is what reason templates see as state.
 	State rules.State
 	// Previous and Current are the remembered and the new value of a change

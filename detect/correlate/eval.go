@@ -2,6 +2,7 @@ package correlate
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -158,7 +159,8 @@ func (v *stepsFinder) Visit(n *ast.Node) {
 // distinct value, a watched value). Plain field paths are read directly.
 type valueExpr struct {
 	get  func(*event.Event) string
-	prog *vm.Program
+	e    *rules.Expr
+	list bool // the expression's static type is a list
 }
 
 func newValueExprs(es []*rules.Expr) []valueExpr {
@@ -167,30 +169,36 @@ func newValueExprs(es []*rules.Expr) []valueExpr {
 		if e == nil || e.Program == nil {
 			continue
 		}
-		out = append(out, valueExpr{get: stringField(strings.TrimSpace(e.Source)), prog: e.Program})
+		v := valueExpr{get: stringField(strings.TrimSpace(e.Source)), e: e}
+		if n := e.Program.Node(); n != nil && n.Type() != nil {
+			v.list = n.Type().Kind() == reflect.Slice || n.Type().Kind() == reflect.Array
+		}
+		out = append(out, v)
 	}
 	return out
 }
 
-// value evaluates v against ev and renders the result as text ("" for nil).
+// value evaluates v against ev and renders the result as key text (see
+// rules.Expr.Text: "" for nil, canonical JSON for lists and objects).
 func (x *evaluator) value(v *valueExpr, ev *event.Event) (string, error) {
 	if v.get != nil {
 		return v.get(ev), nil
 	}
-	out, err := x.run(v.prog, ev, nil)
-	if err != nil {
-		return "", err
-	}
-	return text(out), nil
+	x.env.Event = ev
+	s, err := v.e.Text(&x.vm, &x.env)
+	x.env.Event = nil
+	return s, err
 }
 
-// values evaluates v and returns each element when the result is a list, or
-// the single value otherwise; at most max values.
+// values evaluates v and returns the text of each element when the result
+// is a list of strings, or the single value's text otherwise; at most max
+// values.
 func (x *evaluator) values(v *valueExpr, ev *event.Event, max int) ([]string, error) {
-	if v.get != nil {
-		return []string{v.get(ev)}, nil
+	if !v.list {
+		s, err := x.value(v, ev)
+		return []string{s}, err
 	}
-	out, err := x.run(v.prog, ev, nil)
+	out, err := x.run(v.e.Program, ev, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -373,6 +381,44 @@ func stringField(path string) func(*event.Event) string {
 		return func(e *event.Event) string { return e.MCP.Data.Classification }
 	case "mcp.data.trust":
 		return func(e *event.Event) string { return e.MCP.Data.Trust }
+	case "user.domain":
+		return func(e *event.Event) string { return e.User.Domain }
+	case "observer.name":
+		return func(e *event.Event) string { return e.Observer.Name }
+	case "gen_ai.agent.id":
+		return func(e *event.Event) string { return e.GenAI.Agent.ID }
+	case "gen_ai.agent.name":
+		return func(e *event.Event) string { return e.GenAI.Agent.Name }
+	case "gen_ai.tool.type":
+		return func(e *event.Event) string { return e.GenAI.Tool.Type }
+	case "error.code":
+		return func(e *event.Event) string { return e.Error.Code }
+	case "mcp.direction":
+		return func(e *event.Event) string { return e.MCP.Direction }
+	case "mcp.phase":
+		return func(e *event.Event) string { return e.MCP.Phase }
+	case "mcp.server.id":
+		return func(e *event.Event) string { return e.MCP.Server.ID }
+	case "mcp.server.trust":
+		return func(e *event.Event) string { return e.MCP.Server.Trust }
+	case "mcp.server.instructions_hash":
+		return func(e *event.Event) string { return e.MCP.Server.InstructionsHash }
+	case "mcp.server.package.digest":
+		return func(e *event.Event) string { return e.MCP.Server.Package.Digest }
+	case "mcp.result.hash":
+		return func(e *event.Event) string { return e.MCP.Result.Hash }
+	case "mcp.tool.description_hash":
+		return func(e *event.Event) string { return e.MCP.Tool.DescriptionHash }
+	case "mcp.tool.input_schema_hash":
+		return func(e *event.Event) string { return e.MCP.Tool.InputSchemaHash }
+	case "mcp.tool.definition_hash":
+		return func(e *event.Event) string { return e.MCP.Tool.DefinitionHash }
+	case "mcp.auth.actor":
+		return func(e *event.Event) string { return e.MCP.Auth.Actor }
+	case "mcp.approval.approver":
+		return func(e *event.Event) string { return e.MCP.Approval.Approver }
+	case "mcp.tools_list.hash":
+		return func(e *event.Event) string { return e.MCP.ToolsList.Hash }
 	}
 	return nil
 }

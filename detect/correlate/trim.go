@@ -26,12 +26,15 @@ type trimmer struct {
 // one allocation holds both.
 type kept struct {
 	ev    event.Event
-	hints [5]bool
+	hints [6]bool
 }
 
 func (t *trimmer) full(ev *event.Event) *event.Event  { return t.copy(ev, false) }
 func (t *trimmer) light(ev *event.Event) *event.Event { return t.copy(ev, true) }
 
+// copy copies ev. The lists of fields below must name every field of
+// event.Event that holds memory (strings, lists, maps, pointers):
+// TestTrimCoversEveryField fails when the event grows a field they miss.
 func (t *trimmer) copy(ev *event.Event, light bool) *event.Event {
 	k := new(kept)
 	k.ev = *ev
@@ -40,41 +43,49 @@ func (t *trimmer) copy(ev *event.Event, light bool) *event.Event {
 	if light {
 		out.Labels = nil
 		out.GenAI.Tool.Call.Arguments = nil
+		out.GenAI.Tool.Call.Result = nil
 		out.MCP.Server.Instructions = ""
 		out.MCP.Result.Text = ""
 		out.MCP.Tool.Description = ""
 		out.MCP.Tool.InputSchema = nil
+		out.MCP.Tool.OutputSchema = nil
 		out.MCP.Entities = nil
 		out.Error.Message = ""
 	} else {
 		out.Labels = copyLabels(ev.Labels, t.limit)
 		out.GenAI.Tool.Call.Arguments = copyObject(ev.GenAI.Tool.Call.Arguments, t.limit)
+		out.GenAI.Tool.Call.Result = copyObject(ev.GenAI.Tool.Call.Result, t.limit)
 		out.MCP.Tool.InputSchema = copyObject(ev.MCP.Tool.InputSchema, t.limit)
+		out.MCP.Tool.OutputSchema = copyObject(ev.MCP.Tool.OutputSchema, t.limit)
 		if len(ev.MCP.Entities) > 0 {
 			out.MCP.Entities = slices.Clone(ev.MCP.Entities)
 			for i := range out.MCP.Entities {
 				e := &out.MCP.Entities[i]
 				t.ptrs = append(t.ptrs, &e.Role, &e.Type, &e.ID, &e.Owner, &e.Visibility, &e.TenantID, &e.Classification)
 			}
+		} else {
+			out.MCP.Entities = nil
 		}
 	}
 	// Boolean hints point into k.
-	for i, p := range []**bool{
+	for i, p := range [...]**bool{
 		&out.MCP.Tool.Annotations.ReadOnlyHint, &out.MCP.Tool.Annotations.DestructiveHint,
 		&out.MCP.Tool.Annotations.IdempotentHint, &out.MCP.Tool.Annotations.OpenWorldHint,
-		&out.MCP.Auth.AudienceValid,
+		&out.MCP.Tool.Annotations.Declared, &out.MCP.Auth.AudienceValid,
 	} {
 		if *p != nil {
 			k.hints[i] = **p
 			*p = &k.hints[i]
 		}
 	}
-	for _, l := range []*event.Strings{
-		&out.Event.Category, &out.Event.Type, &out.Tags,
-		&out.Email.To.Address, &out.Email.CC.Address, &out.Email.BCC.Address,
-		&out.MCP.Auth.Audience, &out.MCP.Auth.Scopes, &out.MCP.Egress.Recipients,
-		&out.MCP.Egress.Observed.Email.To.Address, &out.MCP.Egress.Observed.Email.CC.Address,
-		&out.MCP.Egress.Observed.Email.BCC.Address, &out.MCP.Data.Labels,
+	for _, l := range [...]*event.Strings{
+		&out.Event.Category, &out.Event.Type, &out.Tags, &out.User.Roles,
+		&out.Email.From.Address, &out.Email.To.Address, &out.Email.CC.Address, &out.Email.BCC.Address,
+		&out.MCP.Server.Roots, &out.MCP.Result.ContentTypes, &out.MCP.Tool.Capabilities,
+		&out.MCP.Auth.Audience, &out.MCP.Auth.Scopes, &out.MCP.Auth.Resource, &out.MCP.Egress.Recipients,
+		&out.MCP.Egress.Observed.Email.From.Address, &out.MCP.Egress.Observed.Email.To.Address,
+		&out.MCP.Egress.Observed.Email.CC.Address, &out.MCP.Egress.Observed.Email.BCC.Address,
+		&out.MCP.Data.Labels, &out.MCP.ToolsList.Names, &out.MCP.RedactedPaths,
 	} {
 		if len(*l) == 0 {
 			*l = nil
@@ -113,32 +124,41 @@ func (t *trimmer) intern() {
 		*p = arena[off : off+l]
 		off += l
 	}
+	clear(t.ptrs)
 }
 
 // appendStringFields appends a pointer to every scalar string field of e
-// (Entities, string lists and maps aside).
+// (those inside Entities, string lists and maps aside).
 func appendStringFields(ps []*string, e *event.Event) []*string {
-	ps = append(ps,
+	return append(ps,
 		&e.Event.ID, &e.Event.Kind, &e.Event.Action, &e.Event.Outcome, &e.Event.Provider, &e.Event.Dataset,
 		&e.Organization.ID, &e.Organization.Name,
-		&e.User.ID, &e.User.Name, &e.User.Email,
+		&e.User.ID, &e.User.Name, &e.User.Email, &e.User.Domain,
 		&e.Source.IP, &e.Destination.Domain, &e.Destination.IP, &e.Host.Name,
-		&e.URL.Full, &e.URL.Domain, &e.Trace.ID, &e.Span.ID,
-		(*string)(&e.JSONRPC.Request.ID),
-		&e.GenAI.Operation.Name, &e.GenAI.Conversation.ID, &e.GenAI.Tool.Name, &e.GenAI.Tool.Call.ID, &e.GenAI.Prompt.Name,
-		&e.Error.Type, &e.Error.Message,
-		&e.MCP.Method.Name, &e.MCP.Flow.ID, &e.MCP.Session.ID, &e.MCP.Protocol.Version,
-		&e.MCP.Client.Name, &e.MCP.Client.Version, &e.MCP.Client.ID,
-		&e.MCP.Server.Name, &e.MCP.Server.Version, &e.MCP.Server.URL, &e.MCP.Server.Transport,
+		&e.URL.Full, &e.URL.Domain,
+		&e.Observer.Name, &e.Observer.Type, &e.Observer.Vendor, &e.Observer.Product, &e.Observer.Version,
+		&e.Trace.ID, &e.Span.ID, (*string)(&e.JSONRPC.Request.ID),
+		&e.GenAI.Agent.ID, &e.GenAI.Agent.Name, &e.GenAI.Agent.Version,
+		&e.GenAI.Operation.Name, &e.GenAI.Conversation.ID, &e.GenAI.Tool.Name, &e.GenAI.Tool.Type,
+		&e.GenAI.Tool.Call.ID, &e.GenAI.Prompt.Name,
+		&e.Error.Type, &e.Error.Code, &e.Error.Message,
+		&e.MCP.Method.Name, &e.MCP.Direction, &e.MCP.Phase, &e.MCP.Flow.ID, &e.MCP.Session.ID, &e.MCP.Protocol.Version,
+		&e.MCP.Client.Name, &e.MCP.Client.Title, &e.MCP.Client.Version, &e.MCP.Client.ID,
+		&e.MCP.Server.Name, &e.MCP.Server.Version, &e.MCP.Server.ID, &e.MCP.Server.URL, &e.MCP.Server.Transport,
 		&e.MCP.Server.Package.Registry, &e.MCP.Server.Package.Name, &e.MCP.Server.Package.Version,
-		&e.MCP.Server.Instructions, &e.MCP.Resource.URI, &e.MCP.Result.Text,
+		&e.MCP.Server.Package.Digest, &e.MCP.Server.Package.Publisher,
+		&e.MCP.Server.Instructions, &e.MCP.Server.InstructionsHash, &e.MCP.Server.Trust,
+		&e.MCP.Resource.URI, &e.MCP.Result.Text, &e.MCP.Result.Type, &e.MCP.Result.Hash,
 		&e.MCP.Tool.Title, &e.MCP.Tool.Description, &e.MCP.Tool.Annotations.Title,
+		&e.MCP.Tool.DescriptionHash, &e.MCP.Tool.InputSchemaHash, &e.MCP.Tool.DefinitionHash,
+		&e.MCP.Tool.PreviousDefinitionHash,
 		&e.MCP.Auth.Method, &e.MCP.Auth.Subject, &e.MCP.Auth.Issuer, &e.MCP.Auth.ClientID,
-		&e.MCP.Approval.Decision, &e.MCP.Approval.Source, &e.MCP.Egress.Kind,
-		&e.MCP.Egress.Observed.Destination.Domain, &e.MCP.Egress.Observed.Destination.IP,
+		&e.MCP.Auth.TokenIDHash, &e.MCP.Auth.Actor,
+		&e.MCP.Approval.Decision, &e.MCP.Approval.Source, &e.MCP.Approval.Approver, &e.MCP.Approval.PolicyID,
+		&e.MCP.Egress.Kind, &e.MCP.Egress.Observed.Destination.Domain, &e.MCP.Egress.Observed.Destination.IP,
 		&e.MCP.Data.Classification, &e.MCP.Data.Trust,
+		&e.MCP.ToolsList.Hash, &e.MCP.Audit.SchemaVersion, &e.MCP.Audit.Adapter,
 	)
-	return ps
 }
 
 // clip cuts s to at most n bytes without splitting a UTF-8 sequence.

@@ -267,7 +267,11 @@ func (r *Runner) shard(ctx context.Context, in <-chan job, out chan<- item) erro
 		k := partKey{rec.Topic, rec.Partition}
 		ps := parts[k]
 		if ps == nil || ps.gen != rec.Generation {
-			ps = &partState{gen: rec.Generation, engine: detect.New(r.set, r.opts.Engine)}
+			eng, err := detect.New(r.set, r.opts.Engine)
+			if err != nil {
+				return fmt.Errorf("building engine: %w", err)
+			}
+			ps = &partState{gen: rec.Generation, engine: eng}
 			parts[k] = ps
 		}
 		if rec.Warmup {

@@ -51,7 +51,11 @@ func Run(set *rules.Set, opts detect.Options) []*Result {
 
 func runOne(set *rules.Set, r *rules.Rule, t *rules.Test, opts detect.Options) *Result {
 	res := &Result{Rule: r, Test: t}
-	eng := detect.New(set, opts)
+	eng, err := detect.New(set, opts)
+	if err != nil {
+		res.Failures = append(res.Failures, err.Error())
+		return res
+	}
 	emit := func(a *alert.Alert) { res.Alerts = append(res.Alerts, a) }
 	for i, raw := range t.Events {
 		ev, err := event.Decode(raw, event.Limits{})

@@ -48,13 +48,15 @@ func startBroker(t testing.TB, partitions int) *Embedded {
 // testConfig returns a Source configuration with short timeouts for tests.
 func testConfig(addr, group string) Config {
 	return Config{
-		Conn:              Conn{Brokers: []string{addr}},
-		GroupID:           group,
-		Topics:            []string{testTopic},
-		CommitInterval:    50 * time.Millisecond,
-		SessionTimeout:    2 * time.Second,
-		HeartbeatInterval: 200 * time.Millisecond,
-		RebalanceTimeout:  4 * time.Second,
+		Conn:           Conn{Brokers: []string{addr}},
+		GroupID:        group,
+		Topics:         []string{testTopic},
+		CommitInterval: 50 * time.Millisecond,
+		// Long enough that a loaded CI machine running -race does not
+		// miss a heartbeat window; short enough for the SIGKILL test.
+		SessionTimeout:    6 * time.Second,
+		HeartbeatInterval: 300 * time.Millisecond,
+		RebalanceTimeout:  10 * time.Second,
 		DrainTimeout:      time.Second,
 		MaxWait:           100 * time.Millisecond,
 		Logger:            testLogger(),
@@ -100,9 +102,13 @@ var keyBalancer = kafkago.BalancerFunc(func(m kafkago.Message, partitions ...int
 
 // produce writes perPartition records to each of partitions partitions of
 // testTopic, keyed "org|flow" so that flow p lands on partition p. Record i
-// of a partition has the time base+i minutes and the value "p/i".
+// of a partition has the time base+i minutes and the value {"p":P,"i":I}.
 func produce(t testing.TB, addr string, partitions, perPartition int, base time.Time) {
 	t.Helper()
+	produceMessages(t, addr, testTopic, testMessages(partitions, perPartition, base))
+}
+
+func testMessages(partitions, perPartition int, base time.Time) []kafkago.Message {
 	msgs := make([]kafkago.Message, 0, partitions*perPartition)
 	for i := range perPartition {
 		for p := range partitions {
@@ -113,22 +119,37 @@ func produce(t testing.TB, addr string, partitions, perPartition int, base time.
 			})
 		}
 	}
-	produceMessages(t, addr, testTopic, msgs)
+	return msgs
 }
 
-func produceMessages(t testing.TB, addr, topic string, msgs []kafkago.Message) {
-	t.Helper()
+// transport returns the optional transport given to a helper, or a plain
+// one and its cleanup.
+func transport(trs []*kafkago.Transport) (*kafkago.Transport, func()) {
+	if len(trs) > 0 {
+		return trs[0], func() {}
+	}
 	tr := &kafkago.Transport{}
-	defer tr.CloseIdleConnections()
-	w := &kafkago.Writer{
+	return tr, tr.CloseIdleConnections
+}
+
+func newTestWriter(addr string, tr *kafkago.Transport) *kafkago.Writer {
+	return &kafkago.Writer{
 		Addr:         kafkago.TCP(addr),
-		Topic:        topic,
+		Topic:        testTopic,
 		Balancer:     keyBalancer,
 		RequiredAcks: kafkago.RequireAll,
 		BatchTimeout: 2 * time.Millisecond,
 		BatchSize:    1000,
 		Transport:    tr,
 	}
+}
+
+func produceMessages(t testing.TB, addr, topic string, msgs []kafkago.Message, trs ...*kafkago.Transport) {
+	t.Helper()
+	tr, done := transport(trs)
+	defer done()
+	w := newTestWriter(addr, tr)
+	w.Topic = topic
 	defer w.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 	defer cancel()
@@ -143,10 +164,10 @@ func produceMessages(t testing.TB, addr, topic string, msgs []kafkago.Message) {
 
 // committed returns the group's committed offsets of testTopic, -1 where
 // none.
-func committed(t testing.TB, addr, group string, partitions int) []int64 {
+func committed(t testing.TB, addr, group string, partitions int, trs ...*kafkago.Transport) []int64 {
 	t.Helper()
-	tr := &kafkago.Transport{}
-	defer tr.CloseIdleConnections()
+	tr, done := transport(trs)
+	defer done()
 	c := &kafkago.Client{Addr: kafkago.TCP(addr), Transport: tr, Timeout: 5 * time.Second}
 	ps := make([]int, partitions)
 	for i := range ps {
@@ -187,12 +208,12 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 }
 
 // waitCommitted waits until the committed offsets equal want.
-func waitCommitted(t testing.TB, addr, group string, want []int64) {
+func waitCommitted(t testing.TB, addr, group string, want []int64, trs ...*kafkago.Transport) {
 	t.Helper()
 	var got []int64
 	deadline := time.Now().Add(testTimeout)
 	for {
-		got = committed(t, addr, group, len(want))
+		got = committed(t, addr, group, len(want), trs...)
 		if fmt.Sprint(got) == fmt.Sprint(want) {
 			return
 		}

@@ -17,6 +17,8 @@ import (
 	"github.com/mcpsoc/mcpsoc/ingest"
 )
 
+var _ ingest.Source = (*Source)(nil)
+
 // ErrClosed is returned by Read once Close has been called.
 var ErrClosed = errors.New("kafka: source closed")
 
@@ -41,7 +43,6 @@ type Source struct {
 
 	closeOnce sync.Once
 	closed    chan struct{} // closed when Close has finished its work
-	closeErr  error
 
 	mu            sync.Mutex
 	assignments   map[topicPartition]int        // times each partition was assigned here
@@ -320,7 +321,8 @@ func (s *Source) commit(gen *kafkago.Generation, parts []*partition) {
 // AckFunc does nothing. Any other record must be acknowledged exactly once;
 // its offset is committed when it and every record before it on its
 // partition are acknowledged with a nil error. Acknowledging a record whose
-// partition has been revoked since is ignored.
+// partition has been revoked since is ignored. The record's Key and Value
+// are not reused by the source: the caller may keep them.
 func (s *Source) Read(ctx context.Context) (ingest.Record, ingest.AckFunc, error) {
 	for {
 		select {
@@ -439,7 +441,7 @@ func (s *Source) Close(ctx context.Context) error {
 	})
 	select {
 	case <-s.closed:
-		return s.closeErr
+		return nil
 	case <-ctx.Done():
 		return fmt.Errorf("kafka: closing source: %w", ctx.Err())
 	}

@@ -10,7 +10,9 @@ import (
 	"time"
 
 	kafkago "github.com/segmentio/kafka-go"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // TestSourceCommitsContiguousAcks reads 4 partitions, acknowledges out of
@@ -168,10 +170,10 @@ func TestSourceWarmup(t *testing.T) {
 }
 
 // commitOffsets commits offsets for an empty group, as a tool would.
-func commitOffsets(t testing.TB, addr, group string, offsets map[int]int64) {
+func commitOffsets(t testing.TB, addr, group string, offsets map[int]int64, trs ...*kafkago.Transport) {
 	t.Helper()
-	tr := &kafkago.Transport{}
-	defer tr.CloseIdleConnections()
+	tr, done := transport(trs)
+	defer done()
 	c := &kafkago.Client{Addr: kafkago.TCP(addr), Transport: tr, Timeout: 5 * time.Second}
 	var parts []kafkago.OffsetCommit
 	for p, off := range offsets {
@@ -551,4 +553,46 @@ func TestStartEmbedded(t *testing.T) {
 	}
 	e.Close()
 	e.Close() // idempotent
+}
+
+// TestSourceCommitErrorsRetried makes the broker refuse offset commits and
+// checks that the source counts the failures, keeps delivering, and commits
+// once the broker accepts again.
+func TestSourceCommitErrorsRetried(t *testing.T) {
+	t.Parallel()
+	e := startBroker(t, 1)
+	produce(t, e.Addr(), 1, 10, time.Now())
+	cfg := testConfig(e.Addr(), "g-commit-fault")
+	h := e.Cluster().Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.OffsetCommit}, Group: cfg.GroupID, Err: kerr.UnknownServerError, Count: -1})
+	s := newSource(t, cfg)
+	for _, r := range readN(t, s, 10) {
+		ack(t, r, nil)
+	}
+	waitFor(t, "two failed commits", func() bool { return s.Stats().CommitErrors >= 2 })
+	if got := committed(t, e.Addr(), cfg.GroupID, 1); got[0] != -1 {
+		t.Fatalf("committed = %v while commits fail, want none", got)
+	}
+	h.Remove()
+	waitCommitted(t, e.Addr(), cfg.GroupID, []int64{10})
+	// The broker stores the commit before the source reads the answer.
+	waitFor(t, "the commit to be counted", func() bool { return s.Stats().Commits >= 1 })
+	if st := s.Stats(); !strings.Contains(st.LastError, "Unknown") || st.Partitions[0].Committed != 10 {
+		t.Fatalf("Stats() = %+v, want the last error kept and offset 10 committed", st)
+	}
+}
+
+// TestSourceUnreachableBroker checks that a Source whose brokers cannot be
+// reached reports it in Stats and still closes promptly.
+func TestSourceUnreachableBroker(t *testing.T) {
+	t.Parallel()
+	e := startBroker(t, 1)
+	addr := e.Addr()
+	e.Close() // nothing listens there any more
+	s := newSource(t, testConfig(addr, "g-unreachable"))
+	waitFor(t, "a group error", func() bool { return s.Stats().GroupErrors > 0 })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.Close(ctx); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
 }

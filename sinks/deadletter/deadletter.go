@@ -30,7 +30,7 @@ const (
 
 // Defaults applied to the zero values of Config.
 const (
-	DefaultTopic        = "mcp.audit.dlq"
+	DefaultTopic        = kafka.DefaultDeadLetterTopic // "mcp.audit.dlq"
 	DefaultWriteTimeout = 10 * time.Second
 	// MaxReasonBytes caps the reason header: a decode error may quote part
 	// of a hostile record.
@@ -164,8 +164,9 @@ func (w *Writer) WriteBatch(ctx context.Context, entries []Entry) error {
 	}
 	err := w.w.WriteMessages(ctx, msgs...)
 	if err == nil {
+		w.log.Info("records dead-lettered", "records", len(entries))
 		for _, e := range entries {
-			w.log.Info("record dead-lettered", "source_topic", e.Record.Topic,
+			w.log.Debug("record dead-lettered", "source_topic", e.Record.Topic,
 				"partition", e.Record.Partition, "offset", e.Record.Offset)
 		}
 		return nil
@@ -204,11 +205,10 @@ func truncateUTF8(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	s = s[:n]
-	for len(s) > 0 && !utf8.ValidString(s[len(s)-min(len(s), utf8.UTFMax):]) {
-		s = s[:len(s)-1]
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
-	return s
+	return s[:n]
 }
 
 func tooLarge(err error) bool {

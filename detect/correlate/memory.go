@@ -1,0 +1,258 @@
+package correlate
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/hashicorp/golang-lru/v2/simplelru"
+	"github.com/mcpsoc/mcpsoc/ingest/event"
+	"github.com/mcpsoc/mcpsoc/rules"
+)
+
+// maxValues bounds the values one event contributes to a first_seen rule
+// whose value is a list (the URLs of the arguments, say).
+const maxValues = 16
+
+// fsRule is a first_seen rule: it remembers every key and value pair it has
+// seen (least recently seen evicted first) and fires on a new one once the
+// learning period is over. Values have no window: they are remembered until
+// evicted.
+type fsRule struct {
+	base
+	values     []valueExpr
+	learning   int64
+	learnStart int64
+	learnSet   bool
+	seen       *simplelru.LRU[string, struct{}]
+	evictions  uint64
+	removing   bool
+}
+
+func newFirstSeen(c *Correlator, r *rules.Rule) (*fsRule, error) {
+	f := &fsRule{base: newBase(c, r), values: newValueExprs(r.Values), learning: int64(r.Learning)}
+	if len(f.values) == 0 {
+		return nil, errors.New("first_seen needs a value")
+	}
+	seen, err := simplelru.NewLRU(f.maxKeys(c), func(string, struct{}) {
+		if !f.removing {
+			f.evictions++
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	f.seen = seen
+	return f, nil
+}
+
+func (f *fsRule) observe(c *Correlator, ev *event.Event, o *obs) (int, bool) {
+	if !c.test(&f.base, f.filter, ev, nil) {
+		return keepNone, false
+	}
+	k, ok := c.key(&f.base, f.by, ev)
+	if !ok {
+		f.n.noKey++
+		return keepNone, false
+	}
+	var vals []string
+	if len(f.values) == 1 {
+		list, err := c.x.values(&f.values[0], ev, maxValues)
+		if err != nil {
+			c.fail(&f.base, "value", err)
+		}
+		for _, v := range list {
+			if v != "" {
+				vals = append(vals, k+"|"+joinKey([]string{v}))
+			}
+		}
+	} else {
+		c.parts = c.parts[:0]
+		empty := true
+		for i := range f.values {
+			v, err := c.x.value(&f.values[i], ev)
+			if err != nil {
+				c.fail(&f.base, "value", err)
+			}
+			empty = empty && v == ""
+			c.parts = append(c.parts, v)
+		}
+		if !empty {
+			vals = append(vals, k+"|"+joinKey(c.parts))
+		}
+	}
+	if len(vals) == 0 {
+		return keepNone, false
+	}
+	o.key, o.vals = k, vals
+	// A copy is needed only if some value may be new.
+	for _, v := range vals {
+		if !f.seen.Contains(v) {
+			return keepFull, true
+		}
+	}
+	return keepNone, true
+}
+
+func (f *fsRule) apply(c *Correlator, it *item, o *obs, late bool, emit func(Match)) {
+	if late {
+		f.n.late++
+	}
+	if !f.learnSet {
+		f.learnStart, f.learnSet = it.ts, true
+	}
+	for _, v := range o.vals {
+		if _, ok := f.seen.Get(v); ok {
+			continue
+		}
+		f.seen.Add(v, struct{}{})
+		if it.ts-f.learnStart < f.learning {
+			continue
+		}
+		f.n.matches++
+		emit(Match{
+			Rule:   f.r,
+			Key:    o.key,
+			Events: []*event.Event{it.event()},
+			State:  rules.State{Count: 1, Key: o.key, Value: v[len(o.key)+1:]},
+			Time:   toTime(it.ts),
+		})
+	}
+}
+
+func (f *fsRule) expire(*Correlator, int64, *[]Match) {}
+func (f *fsRule) flush(*Correlator, *[]Match)         {}
+func (f *fsRule) stats() RuleStats                    { return f.ruleStats(f.seen.Len(), f.evictions) }
+
+func (f *fsRule) reset() {
+	f.removing = true
+	f.seen.Purge()
+	f.removing = false
+	f.learnSet = false
+}
+
+// chgRule is a change rule: it remembers, per key, the last value seen (and
+// the rule's diff text) and fires when a newer event brings another value.
+// The first value of a key is learnt silently.
+type chgRule struct {
+	base
+	values    []valueExpr
+	diff      *valueExpr
+	limit     int
+	known     *simplelru.LRU[string, *chgState]
+	evictions uint64
+	removing  bool
+}
+
+type chgState struct {
+	val, txt string
+	t        int64
+}
+
+func newChange(c *Correlator, r *rules.Rule) (*chgRule, error) {
+	g := &chgRule{base: newBase(c, r), values: newValueExprs(r.Values), limit: c.opts.EvidenceText}
+	if len(g.values) == 0 {
+		return nil, errors.New("change needs a value")
+	}
+	if r.Diff != nil && r.Diff.Program != nil {
+		d := newValueExprs([]*rules.Expr{r.Diff})
+		g.diff = &d[0]
+	}
+	known, err := simplelru.NewLRU(g.maxKeys(c), func(string, *chgState) {
+		if !g.removing {
+			g.evictions++
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	g.known = known
+	return g, nil
+}
+
+func (g *chgRule) observe(c *Correlator, ev *event.Event, o *obs) (int, bool) {
+	if !c.test(&g.base, g.filter, ev, nil) {
+		return keepNone, false
+	}
+	k, ok := c.key(&g.base, g.by, ev)
+	if !ok {
+		g.n.noKey++
+		return keepNone, false
+	}
+	c.parts = c.parts[:0]
+	empty := true
+	for i := range g.values {
+		v, err := c.x.value(&g.values[i], ev)
+		if err != nil {
+			c.fail(&g.base, "value", err)
+		}
+		empty = empty && v == ""
+		c.parts = append(c.parts, v)
+	}
+	if empty {
+		return keepNone, false
+	}
+	o.key = k
+	if len(c.parts) == 1 {
+		o.val = strings.Clone(c.parts[0])
+	} else {
+		o.val = joinKey(c.parts)
+	}
+	if g.diff != nil {
+		d, err := c.x.value(g.diff, ev)
+		if err != nil {
+			c.fail(&g.base, "diff", err)
+		}
+		o.txt = strings.Clone(clip(d, g.limit))
+	}
+	if st, ok := g.known.Peek(k); ok && st.val == o.val {
+		return keepNone, true // most likely unchanged: no copy
+	}
+	return keepFull, true
+}
+
+func (g *chgRule) apply(c *Correlator, it *item, o *obs, late bool, emit func(Match)) {
+	if late {
+		g.n.late++
+	}
+	st, ok := g.known.Get(o.key)
+	if !ok {
+		g.known.Add(o.key, &chgState{val: o.val, txt: o.txt, t: it.ts})
+		return
+	}
+	if it.ts < st.t {
+		// Older than what is remembered: not a change, whenever it came.
+		if late {
+			g.n.lateDropped++
+		}
+		return
+	}
+	if st.val == o.val {
+		st.t = it.ts
+		return
+	}
+	m := Match{
+		Rule:     g.r,
+		Key:      o.key,
+		Events:   []*event.Event{it.event()},
+		State:    rules.State{Count: 1, Key: o.key, Value: o.val, Previous: st.val},
+		Previous: st.val,
+		Current:  o.val,
+		Time:     toTime(it.ts),
+	}
+	if g.diff != nil {
+		m.Diff = lineDiff(st.txt, o.txt, 2*g.limit)
+	}
+	st.val, st.txt, st.t = o.val, o.txt, it.ts
+	g.n.matches++
+	emit(m)
+}
+
+func (g *chgRule) expire(*Correlator, int64, *[]Match) {}
+func (g *chgRule) flush(*Correlator, *[]Match)         {}
+func (g *chgRule) stats() RuleStats                    { return g.ruleStats(g.known.Len(), g.evictions) }
+
+func (g *chgRule) reset() {
+	g.removing = true
+	g.known.Purge()
+	g.removing = false
+}
