@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	lru "github.com/hashicorp/golang-lru/v2"
+
 	"github.com/mcpsoc/mcpsoc/detect"
 	"github.com/mcpsoc/mcpsoc/detect/alert"
 	"github.com/mcpsoc/mcpsoc/ingest"
@@ -79,13 +81,18 @@ func (o Options) withDefaults() Options {
 // Stats counts what a Runner did. Read it after Run returns, or through
 // Runner.Stats while it runs.
 type Stats struct {
-	Records       uint64 // records read, warm-up included
-	Warmup        uint64 // warm-up records (state rebuilt, no alerts)
-	Events        uint64 // records decoded
-	BadEvents     uint64 // records refused by the decoder
-	Alerts        uint64 // alerts accepted by the sink
-	MutedAlerts   uint64 // alerts produced by warm-up records and not sent
-	Batches       uint64 // sink writes that succeeded
+	Records     uint64 // records read, warm-up included
+	Warmup      uint64 // warm-up records (state rebuilt, no alerts)
+	Events      uint64 // records decoded
+	BadEvents   uint64 // records refused by the decoder
+	Alerts      uint64 // alerts accepted by the sink
+	MutedAlerts uint64 // alerts produced by warm-up records and not sent
+	Batches     uint64 // sink writes that succeeded
+	// SplitFlows counts events whose flow (organization.id|mcp.flow.id)
+	// was last seen on another partition: producers that do not key by
+	// flow split a flow's state across partitions, and correlations that
+	// span the split are missed (docs/kafka.md).
+	SplitFlows    uint64
 	BadReasons    map[string]uint64
 	AlertsPerRule map[string]uint64
 }
@@ -97,7 +104,10 @@ type Runner struct {
 	sink sinks.Sink
 	opts Options
 
-	records, warmup, events, bad, alerts, muted, batches atomic.Uint64
+	records, warmup, events, bad, alerts, muted, batches, split atomic.Uint64
+
+	// flows remembers the partition each recent flow was seen on.
+	flows *lru.Cache[flowKey, int32]
 
 	mu            sync.Mutex
 	badReasons    map[string]uint64
@@ -111,8 +121,9 @@ type Runner struct {
 // sink. The sink should retry on its own (sinks.Retry): a Write error other
 // than the context's stops the Runner.
 func New(src ingest.Source, set *rules.Set, sink sinks.Sink, opts Options) *Runner {
+	flows, _ := lru.New[flowKey, int32](flowMemory)
 	return &Runner{
-		src: src, set: set, sink: sink, opts: opts.withDefaults(),
+		src: src, set: set, sink: sink, opts: opts.withDefaults(), flows: flows,
 		badReasons:    map[string]uint64{},
 		alertsPerRule: map[string]uint64{},
 	}
@@ -126,6 +137,7 @@ func (r *Runner) Stats() Stats {
 		Records: r.records.Load(), Warmup: r.warmup.Load(), Events: r.events.Load(),
 		BadEvents: r.bad.Load(), Alerts: r.alerts.Load(), MutedAlerts: r.muted.Load(),
 		Batches:       r.batches.Load(),
+		SplitFlows:    r.split.Load(),
 		BadReasons:    make(map[string]uint64, len(r.badReasons)),
 		AlertsPerRule: make(map[string]uint64, len(r.alertsPerRule)),
 	}
@@ -290,6 +302,9 @@ func (r *Runner) shard(ctx context.Context, in <-chan job, out chan<- item) erro
 			continue
 		}
 		r.events.Add(1)
+		if !rec.Warmup {
+			r.checkFlow(&ev, rec.Partition)
+		}
 		batch = batch[:0]
 		ps.engine.Process(&ev, collect)
 		if rec.Warmup || len(batch) == 0 {
@@ -317,6 +332,25 @@ func (r *Runner) shard(ctx context.Context, in <-chan job, out chan<- item) erro
 		}
 	}
 	return nil
+}
+
+// flowMemory bounds the flows whose partition is remembered.
+const flowMemory = 100_000
+
+type flowKey struct{ org, flow string }
+
+// checkFlow counts an event whose flow was last seen on another partition.
+func (r *Runner) checkFlow(ev *event.Event, partition int) {
+	if ev.MCP.Flow.ID == "" {
+		return
+	}
+	key := flowKey{ev.Organization.ID, ev.MCP.Flow.ID}
+	if p, ok := r.flows.Get(key); ok && p == int32(partition) {
+		return
+	} else if ok {
+		r.split.Add(1)
+	}
+	r.flows.Add(key, int32(partition))
 }
 
 // badRecord counts a refused record and dead-letters it, retrying until it
