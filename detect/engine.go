@@ -170,6 +170,20 @@ func (e *Engine) Flush(emit func(*alert.Alert)) {
 	}
 }
 
+// Idle releases the events held for reordering, as if the allowed lateness
+// had passed, and emits what that completes. A live pipeline calls it when
+// the stream has been quiet for a while (correlate.Correlator.Idle).
+func (e *Engine) Idle(emit func(*alert.Alert)) {
+	e.emit = emit
+	e.corr.Idle(e.onMatch)
+	e.emit = nil
+	if wm := e.corr.Watermark(); !wm.IsZero() {
+		for _, a := range e.supp.Advance(wm) {
+			emit(a)
+		}
+	}
+}
+
 // Reset drops all correlation and suppression state, as when a Kafka
 // partition is revoked.
 func (e *Engine) Reset() {

@@ -114,6 +114,10 @@ type DetectionConfig struct {
 	AllowedLateness time.Duration `yaml:"allowed_lateness"`
 	// MaxKeys bounds the keys each correlation rule remembers (default 100000).
 	MaxKeys int `yaml:"max_keys"`
+	// IdleRelease: when a partition has been quiet this long (wall clock),
+	// the events held for reordering are correlated at once instead of
+	// waiting for later traffic to move event time on (default 5s).
+	IdleRelease time.Duration `yaml:"idle_release"`
 }
 
 // SinksConfig lists where alerts go. Every enabled sink must accept an
@@ -205,6 +209,9 @@ func (c *Config) applyDefaults() {
 	if c.Detection.MaxKeys == 0 {
 		c.Detection.MaxKeys = 100_000
 	}
+	if c.Detection.IdleRelease == 0 {
+		c.Detection.IdleRelease = 5 * time.Second
+	}
 	if c.Pipeline.BatchSize == 0 {
 		c.Pipeline.BatchSize = 500
 	}
@@ -282,7 +289,7 @@ func (c *Config) Validate() error {
 	if c.Events.MaxEventBytes < 1024 {
 		bad("events.max_event_bytes", "%d: want at least 1024", c.Events.MaxEventBytes)
 	}
-	if c.Events.MaxResultText < 0 || c.Detection.EvidenceText < 0 || c.Detection.MaxKeys < 0 || c.Detection.AllowedLateness < 0 {
+	if c.Events.MaxResultText < 0 || c.Detection.EvidenceText < 0 || c.Detection.MaxKeys < 0 || c.Detection.AllowedLateness < 0 || c.Detection.IdleRelease < 0 {
 		bad("events/detection", "sizes and durations must be positive")
 	}
 	if !*c.Sinks.Stdout && c.Sinks.File == "" {

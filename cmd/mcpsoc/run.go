@@ -146,6 +146,7 @@ func (c *cli) runPipeline(ctx context.Context, cfg *Config, log *slog.Logger, li
 		BatchSize:       cfg.Pipeline.BatchSize,
 		BatchWait:       cfg.Pipeline.BatchWait,
 		DeadLetter:      dlq.Write,
+		IdleRelease:     cfg.Detection.IdleRelease,
 		ShutdownTimeout: cfg.Pipeline.ShutdownTimeout,
 		Logger:          log.With("component", "pipeline"),
 	})

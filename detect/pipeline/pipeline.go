@@ -53,7 +53,13 @@ type Options struct {
 	// io.EOF (replay mode). A live pipeline leaves them open: they are
 	// rebuilt from warm-up records after a restart.
 	FlushAtEnd bool
-	Logger     *slog.Logger
+	// IdleRelease, when positive, makes a shard that received no record for
+	// this long (wall clock) release the events its partitions hold for
+	// reordering (detect.Engine.Idle), so that the last events before a
+	// quiet spell are correlated without waiting for more traffic. 0 turns
+	// it off (replay, where the end of input flushes).
+	IdleRelease time.Duration
+	Logger      *slog.Logger
 }
 
 func (o Options) withDefaults() Options {
@@ -256,6 +262,9 @@ type partKey struct {
 type partState struct {
 	gen    int
 	engine *detect.Engine
+	// warm reports that the last record of the partition was a warm-up
+	// record: what the engine emits now must not be delivered again.
+	warm bool
 }
 
 // shard processes the records of its partitions in order.
@@ -274,7 +283,44 @@ func (r *Runner) shard(ctx context.Context, in <-chan job, out chan<- item) erro
 		}
 		return nil
 	}
-	for j := range in {
+	var idle <-chan time.Time
+	var idleTimer *time.Timer
+	if r.opts.IdleRelease > 0 {
+		idleTimer = time.NewTimer(r.opts.IdleRelease)
+		defer idleTimer.Stop()
+		idle = idleTimer.C
+	}
+	held := map[partKey]bool{} // partitions with events since their last release
+	for {
+		var j job
+		var ok bool
+		select {
+		case j, ok = <-in:
+		case <-idle:
+			for k := range held {
+				batch = batch[:0]
+				ps := parts[k]
+				ps.engine.Idle(collect)
+				if ps.warm {
+					// Released by warm-up records: delivered before the
+					// restart, when those records were first processed.
+					r.muted.Add(uint64(len(batch)))
+					continue
+				}
+				if err := send(nil); err != nil {
+					return err
+				}
+			}
+			clear(held)
+			idleTimer.Reset(r.opts.IdleRelease)
+			continue
+		}
+		if !ok {
+			break
+		}
+		if idleTimer != nil {
+			idleTimer.Reset(r.opts.IdleRelease)
+		}
 		rec := j.rec
 		k := partKey{rec.Topic, rec.Partition}
 		ps := parts[k]
@@ -286,6 +332,8 @@ func (r *Runner) shard(ctx context.Context, in <-chan job, out chan<- item) erro
 			ps = &partState{gen: rec.Generation, engine: eng}
 			parts[k] = ps
 		}
+		held[k] = true
+		ps.warm = rec.Warmup
 		if rec.Warmup {
 			r.warmup.Add(1)
 		}
