@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	kafkago "github.com/segmentio/kafka-go"
@@ -151,6 +153,8 @@ func (c *cli) runPipeline(ctx context.Context, cfg *Config, log *slog.Logger, li
 		Logger:          log.With("component", "pipeline"),
 	})
 	log.Info("mcpsoc running", "brokers", conn.Brokers, "group", cfg.Kafka.GroupID, "topics", cfg.Kafka.Topics, "rules", len(set.Rules))
+	stopReload := reloadOnHUP(run, cfg.Detection.Rules, log)
+	defer stopReload()
 	runErr := run.Run(ctx)
 	if errors.Is(runErr, context.Canceled) && ctx.Err() != nil {
 		runErr = nil // SIGINT/SIGTERM: a normal stop
@@ -164,6 +168,32 @@ func (c *cli) runPipeline(ctx context.Context, cfg *Config, log *slog.Logger, li
 	s := run.Stats()
 	log.Info("mcpsoc stopped", "records", s.Records, "events", s.Events, "bad_events", s.BadEvents, "alerts", s.Alerts, "warmup", s.Warmup)
 	return errors.Join(errs...)
+}
+
+// reloadOnHUP reloads the rules when the process gets SIGHUP: all files are
+// loaded and compiled first, and a set with any error is refused (the
+// running rules stay). It returns a function that stops listening.
+func reloadOnHUP(run *pipeline.Runner, paths []string, log *slog.Logger) func() {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-done:
+				return
+			case <-hup:
+				set, err := loadRules(paths)
+				if err != nil {
+					log.Error("rules not reloaded; the previous rule set stays", "err", err)
+					continue
+				}
+				run.Reload(set)
+				log.Info("rules reloaded", "rules", len(set.Rules))
+			}
+		}
+	}()
+	return func() { signal.Stop(hup); close(done) }
 }
 
 // warmupSpan is how far back a reassigned partition is read again to

@@ -106,7 +106,7 @@ type Stats struct {
 // Runner is one pipeline. Create it with New and call Run once.
 type Runner struct {
 	src  ingest.Source
-	set  *rules.Set
+	set  atomic.Pointer[rules.Set]
 	sink sinks.Sink
 	opts Options
 
@@ -128,12 +128,20 @@ type Runner struct {
 // than the context's stops the Runner.
 func New(src ingest.Source, set *rules.Set, sink sinks.Sink, opts Options) *Runner {
 	flows, _ := lru.New[flowKey, int32](flowMemory)
-	return &Runner{
-		src: src, set: set, sink: sink, opts: opts.withDefaults(), flows: flows,
+	r := &Runner{
+		src: src, sink: sink, opts: opts.withDefaults(), flows: flows,
 		badReasons:    map[string]uint64{},
 		alertsPerRule: map[string]uint64{},
 	}
+	r.set.Store(set)
+	return r
 }
+
+// Reload makes every shard switch to set before its next record (hot
+// reload). Correlation state is kept when the correlation rules did not
+// change (detect.Engine.Swap). The caller loads and validates set first: a
+// set that fails to load never reaches the Runner.
+func (r *Runner) Reload(set *rules.Set) { r.set.Store(set) }
 
 // Stats returns the counters so far.
 func (r *Runner) Stats() Stats {
@@ -262,6 +270,7 @@ type partKey struct {
 type partState struct {
 	gen    int
 	engine *detect.Engine
+	set    *rules.Set
 	// warm reports that the last record of the partition was a warm-up
 	// record: what the engine emits now must not be delivered again.
 	warm bool
@@ -324,13 +333,23 @@ func (r *Runner) shard(ctx context.Context, in <-chan job, out chan<- item) erro
 		rec := j.rec
 		k := partKey{rec.Topic, rec.Partition}
 		ps := parts[k]
+		set := r.set.Load()
 		if ps == nil || ps.gen != rec.Generation {
-			eng, err := detect.New(r.set, r.opts.Engine)
+			eng, err := detect.New(set, r.opts.Engine)
 			if err != nil {
 				return fmt.Errorf("building engine: %w", err)
 			}
-			ps = &partState{gen: rec.Generation, engine: eng}
+			ps = &partState{gen: rec.Generation, engine: eng, set: set}
 			parts[k] = ps
+		} else if ps.set != set {
+			kept, err := ps.engine.Swap(set)
+			if err != nil {
+				return fmt.Errorf("reloading rules: %w", err)
+			}
+			ps.set = set
+			if !kept {
+				r.opts.Logger.Warn("correlation rules changed: their state starts afresh", "topic", rec.Topic, "partition", rec.Partition)
+			}
 		}
 		held[k] = true
 		ps.warm = rec.Warmup
