@@ -4,6 +4,8 @@ import (
 	stdjson "encoding/json"
 	"strings"
 	"testing"
+
+	goccy "github.com/goccy/go-json"
 )
 
 // toolCallFields is a realistic tools/call record whose result text is
@@ -63,10 +65,10 @@ func toolCallFields(textBytes int) []field {
 
 // BenchmarkDecode measures Decode on realistic tools/call records: nested,
 // of about 1.5 KB and 4 KB, and flat (dotted names, the slow path), with
-// encoding/json decoding the same 1.5 KB record into the Event for
-// comparison.
+// encoding/json and goccy's plain Unmarshal decoding the same 1.5 KB record
+// into the Event for comparison.
 func BenchmarkDecode(b *testing.B) {
-	small, large := toolCallFields(360), toolCallFields(2900)
+	small, large := toolCallFields(360), toolCallFields(2612)
 	decode := func(data []byte, ev *Event) error { return DecodeInto(ev, data, Limits{}) }
 	cases := []struct {
 		name   string
@@ -79,6 +81,13 @@ func BenchmarkDecode(b *testing.B) {
 		{"encoding-json/size=1.5KB", nested(small), func(data []byte, ev *Event) error {
 			*ev = Event{}
 			return stdjson.Unmarshal(data, ev)
+		}},
+		// goccy's Unmarshal alone, without the checks, the dotted names
+		// and the unmarshalers of Decode: the anchor of
+		// research/performance-anchors.md 2.1.
+		{"goccy-unmarshal/size=1.5KB", nested(small), func(data []byte, ev *Event) error {
+			*ev = Event{}
+			return goccy.Unmarshal(data, ev)
 		}},
 	}
 	for _, c := range cases {

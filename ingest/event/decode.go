@@ -112,10 +112,11 @@ var (
 // the record does, and so may contain member names of free-form objects.
 type DecodeError struct {
 	// Path is the JSON pointer (RFC 6901) of the offending value, in the
-	// nested form of the field even when the record used a dotted key:
-	// "/mcp/server/name". It is "" when the error concerns the whole
+	// nested form of the field even when the record used a dotted name:
+	// "/mcp/server/name". Only a syntax error is placed as the record has
+	// it ("/mcp.server.name"). Path is "" when the error concerns the whole
 	// record. Tokens longer than 64 bytes are shortened and control
-	// characters replaced, so the path is meant for people.
+	// characters replaced: the path is meant for people.
 	Path string
 	// Reason says what is wrong, such as "missing required field" or
 	// "wrong type: got number, want string".
@@ -182,7 +183,8 @@ func Decode(data []byte, lim Limits) (*Event, error) {
 //   - mcp.result.text longer than lim.MaxResultText is cut and marked.
 //
 // DecodeInto never panics, and its work is linear in len(data), which is
-// bounded by lim.MaxEventBytes.
+// bounded by lim.MaxEventBytes. Decode and DecodeInto may be called by any
+// number of goroutines at once, each with its own Event.
 func DecodeInto(ev *Event, data []byte, lim Limits) error {
 	*ev = Event{}
 	if err := decode(ev, data, lim.withDefaults()); err != nil {
@@ -199,10 +201,10 @@ func DecodeInto(ev *Event, data []byte, lim Limits) error {
 var decodeOptions = json.JoinOptions(
 	jsontext.AllowInvalidUTF8(true),
 	json.WithUnmarshalers(json.JoinUnmarshalers(
-		json.UnmarshalFromFunc(decodeStrings),
-		json.UnmarshalFromFunc(decodeRequestID),
-		json.UnmarshalFromFunc(decodeTime),
-		json.UnmarshalFromFunc(decodeLabels),
+		json.UnmarshalFunc(decodeStrings),
+		json.UnmarshalFunc(decodeRequestID),
+		json.UnmarshalFunc(decodeTime),
+		json.UnmarshalFunc(decodeLabels),
 		json.UnmarshalFromFunc(decodeAnnotations),
 	)),
 )
@@ -503,129 +505,165 @@ func skipSpace(data []byte, i int) int {
 	return i
 }
 
+// The unmarshalers below are given one JSON value that the decoder has
+// read whole and checked. They parse valid JSON only, but check their
+// bounds all the same and report errMalformed rather than panic.
+
+// errMalformed is JSON an unmarshaler cannot parse. The decoder checks the
+// values it gives them, so it is not expected.
+var errMalformed = &valueError{reason: "invalid JSON", err: ErrSyntax}
+
 // kindError is a value of the wrong JSON kind found by one of the
-// unmarshalers below. ptr is its pointer when it is not the value the
-// unmarshaler was called for but one inside it.
+// unmarshalers below. sub is the JSON pointer, relative to the value the
+// unmarshaler was given, of the value inside it that is wrong, or "".
 type kindError struct {
 	got  jsontext.Kind
 	want string
-	ptr  jsontext.Pointer
+	sub  string
 }
 
 func (e *kindError) Error() string { return "got " + kindName(e.got) + ", want " + e.want }
 
 // valueError is an invalid value found by one of the unmarshalers below.
+// sub is as for kindError.
 type valueError struct {
 	reason string
 	err    error
-	ptr    jsontext.Pointer
+	sub    string
 }
 
 func (e *valueError) Error() string { return e.reason }
 
-// wrongKind skips the value of kind k that dec is at and returns a
-// kindError, or the syntax error that stops dec.
-func wrongKind(dec *jsontext.Decoder, k jsontext.Kind, want string, inner bool) error {
-	if k == jsontext.KindInvalid {
-		_, err := dec.ReadToken()
-		if err == nil {
-			err = io.ErrUnexpectedEOF
+// kindOf returns the kind of the JSON value that starts with c.
+func kindOf(c byte) jsontext.Kind {
+	switch c {
+	case 'n', 't', 'f', '"', '{', '[':
+		return jsontext.Kind(c)
+	}
+	return '0'
+}
+
+// unquote returns the value of the JSON string b, with invalid UTF-8
+// replaced as the decoder replaces it.
+func unquote(b []byte) string {
+	if len(b) < 2 {
+		return ""
+	}
+	content := b[1 : len(b)-1]
+	if bytes.IndexByte(content, '\\') < 0 && utf8.Valid(content) {
+		return string(content)
+	}
+	u, _ := jsontext.AppendUnquote(nil, b) // b is a JSON string: the only error is invalid UTF-8, replaced
+	return string(u)
+}
+
+// stringEnd returns the index after the JSON string that starts at b[i],
+// or -1.
+func stringEnd(b []byte, i int) int {
+	q := closingQuote(b, i+1)
+	if q < 0 {
+		return -1
+	}
+	return q + 1
+}
+
+// next returns the index of the next member or element after the one that
+// ends at b[i]: after a comma, or at the closing bracket.
+func next(b []byte, i int) int {
+	if i = skipSpace(b, i); i < len(b) && b[i] == ',' {
+		i = skipSpace(b, i+1)
+	}
+	return i
+}
+
+// scalarEnd returns the index after the number or literal at b[i].
+func scalarEnd(b []byte, i int) int {
+	for i < len(b) {
+		switch b[i] {
+		case ',', '}', ']', ' ', '\t', '\n', '\r':
+			return i
 		}
-		return err
+		i++
 	}
-	if err := dec.SkipValue(); err != nil {
-		return err
-	}
-	e := &kindError{got: k, want: want}
-	if inner {
-		e.ptr = dec.StackPointer()
-	}
-	return e
+	return i
 }
 
 // decodeStrings decodes a keyword list: one string or an array of strings.
-func decodeStrings(dec *jsontext.Decoder, s *Strings) error {
-	const want = "string or array of strings"
-	switch k := dec.PeekKind(); k {
+func decodeStrings(b []byte, s *Strings) error {
+	if len(b) == 0 {
+		return errMalformed
+	}
+	switch b[0] {
 	case 'n':
 		*s = nil
-		_, err := dec.ReadToken()
-		return err
+		return nil
 	case '"':
-		tok, err := dec.ReadToken()
-		if err != nil {
-			return err
-		}
-		*s = Strings{tok.String()}
+		*s = Strings{unquote(b)}
 		return nil
 	case '[':
-		if _, err := dec.ReadToken(); err != nil {
-			return err
-		}
-		var out Strings
-		for {
-			switch k := dec.PeekKind(); k {
-			case ']':
-				if _, err := dec.ReadToken(); err != nil {
-					return err
-				}
-				*s = out
-				return nil
-			case '"':
-				tok, err := dec.ReadToken()
-				if err != nil {
-					return err
-				}
-				out = append(out, tok.String())
-			default:
-				return wrongKind(dec, k, "string", true)
-			}
-		}
 	default:
-		return wrongKind(dec, k, want, false)
+		return &kindError{got: kindOf(b[0]), want: "string or array of strings"}
+	}
+	var out Strings
+	for i, n := skipSpace(b, 1), 0; ; n++ {
+		switch {
+		case i >= len(b):
+			return errMalformed
+		case b[i] == ']':
+			*s = out
+			return nil
+		case b[i] != '"':
+			return &kindError{got: kindOf(b[i]), want: "string", sub: "/" + strconv.Itoa(n)}
+		}
+		end := stringEnd(b, i)
+		if end < 0 {
+			return errMalformed
+		}
+		out = append(out, unquote(b[i:end]))
+		i = next(b, end)
 	}
 }
 
 // decodeRequestID decodes a JSON-RPC id, a string or a number, keeping the
 // number's text as written.
-func decodeRequestID(dec *jsontext.Decoder, id *RequestID) error {
-	switch k := dec.PeekKind(); k {
+func decodeRequestID(b []byte, id *RequestID) error {
+	if len(b) == 0 {
+		return errMalformed
+	}
+	switch k := kindOf(b[0]); k {
 	case 'n':
 		*id = ""
-		_, err := dec.ReadToken()
-		return err
-	case '"', '0':
-		tok, err := dec.ReadToken()
-		if err != nil {
-			return err
-		}
-		*id = RequestID(tok.String())
-		return nil
+	case '"':
+		*id = RequestID(unquote(b))
+	case '0':
+		*id = RequestID(b)
 	default:
-		return wrongKind(dec, k, "string or number", false)
+		return &kindError{got: k, want: "string or number"}
 	}
+	return nil
 }
+
+// minEpochMillis (1973-03-03) is the smallest numeric timestamp accepted:
+// anything lower is far more likely epoch seconds than milliseconds.
+const minEpochMillis = 100_000_000_000
 
 // maxEpochMillis is 9999-12-31T23:59:59.999Z.
 const maxEpochMillis = 253402300799999
 
 // decodeTime decodes a timestamp: an RFC 3339 string, or a number of
 // milliseconds since the Unix epoch. It must be from 1970 to 9999 in UTC.
-func decodeTime(dec *jsontext.Decoder, t *time.Time) error {
-	const reason = "invalid timestamp: want RFC 3339 date-time or epoch milliseconds"
-	switch k := dec.PeekKind(); k {
+func decodeTime(b []byte, t *time.Time) error {
+	if len(b) == 0 {
+		return errMalformed
+	}
+	switch k := kindOf(b[0]); k {
 	case 'n':
 		*t = time.Time{}
-		_, err := dec.ReadToken()
-		return err
+		return nil
 	case '"':
-		tok, err := dec.ReadToken()
-		if err != nil {
-			return err
-		}
 		var v time.Time
-		if err := v.UnmarshalText([]byte(tok.String())); err != nil {
-			return &valueError{reason: reason, err: ErrInvalid}
+		if err := v.UnmarshalText([]byte(unquote(b))); err != nil {
+			return &valueError{reason: "invalid timestamp: want RFC 3339 date-time or epoch milliseconds", err: ErrInvalid}
 		}
 		if v.Before(time.Unix(0, 0)) || v.After(time.Unix(maxEpochMillis/1000, 999999999)) {
 			return &valueError{reason: "invalid timestamp: before 1970 or after 9999", err: ErrInvalid}
@@ -633,66 +671,76 @@ func decodeTime(dec *jsontext.Decoder, t *time.Time) error {
 		*t = v.UTC()
 		return nil
 	case '0':
-		tok, err := dec.ReadToken()
-		if err != nil {
-			return err
-		}
-		ms, err := strconv.ParseInt(tok.String(), 10, 64)
+		ms, err := strconv.ParseInt(string(b), 10, 64)
 		if err != nil || ms < 0 || ms > maxEpochMillis {
 			return &valueError{reason: "invalid timestamp: want epoch milliseconds, an integer from 0 to " + strconv.Itoa(maxEpochMillis), err: ErrInvalid}
+		}
+		if ms < minEpochMillis {
+			// 1.76e9 is 2025 in seconds but January 1970 in milliseconds:
+			// a producer sending seconds would put every event in 1970 and
+			// break every window. Refuse rather than guess.
+			return &valueError{reason: "invalid timestamp: epoch milliseconds before 1973 (epoch seconds given?)", err: ErrInvalid}
 		}
 		*t = time.UnixMilli(ms).UTC()
 		return nil
 	default:
-		return wrongKind(dec, k, "RFC 3339 string or epoch milliseconds", false)
+		return &kindError{got: k, want: "RFC 3339 string or epoch milliseconds"}
 	}
 }
 
 // decodeLabels decodes ECS labels: an object whose values are keywords.
 // Numbers and booleans are kept as their JSON text; null is absent.
-func decodeLabels(dec *jsontext.Decoder, m *map[string]string) error {
-	switch k := dec.PeekKind(); k {
+func decodeLabels(b []byte, m *map[string]string) error {
+	if len(b) == 0 {
+		return errMalformed
+	}
+	switch k := kindOf(b[0]); k {
 	case 'n':
 		*m = nil
-		_, err := dec.ReadToken()
-		return err
+		return nil
 	case '{':
 	default:
-		return wrongKind(dec, k, "object", false)
-	}
-	if _, err := dec.ReadToken(); err != nil {
-		return err
+		return &kindError{got: k, want: "object"}
 	}
 	var out map[string]string
-	for dec.PeekKind() != '}' {
-		tok, err := dec.ReadToken()
-		if err != nil {
-			return err
+	for i := skipSpace(b, 1); ; {
+		if i >= len(b) || b[i] == '}' {
+			if i >= len(b) {
+				return errMalformed
+			}
+			*m = out
+			return nil
 		}
-		name := tok.String() // before the next read voids tok
-		switch k := dec.PeekKind(); k {
-		case '"', '0', 't', 'f':
-			tok, err := dec.ReadToken()
-			if err != nil {
-				return err
+		end := stringEnd(b, i)
+		if end < 0 {
+			return errMalformed
+		}
+		name := unquote(b[i:end])
+		if i = skipSpace(b, skipSpace(b, end)+1); i >= len(b) { // after the colon
+			return errMalformed
+		}
+		switch k := kindOf(b[i]); k {
+		case '"':
+			if end = stringEnd(b, i); end < 0 {
+				return errMalformed
 			}
 			if out == nil {
 				out = make(map[string]string)
 			}
-			out[name] = tok.String()
-		case 'n':
-			if _, err := dec.ReadToken(); err != nil {
-				return err
+			out[name] = unquote(b[i:end])
+		case '0', 't', 'f':
+			end = scalarEnd(b, i)
+			if out == nil {
+				out = make(map[string]string)
 			}
+			out[name] = string(b[i:end])
+		case 'n':
+			end = i + len("null")
 		default:
-			return wrongKind(dec, k, "string, number or boolean", true)
+			return &kindError{got: k, want: "string, number or boolean", sub: "/" + escapeToken(name)}
 		}
+		i = next(b, end)
 	}
-	if _, err := dec.ReadToken(); err != nil {
-		return err
-	}
-	*m = out
-	return nil
 }
 
 // annotationsWire is ToolAnnotations as the wire has it: each hint in
@@ -733,7 +781,7 @@ func decodeAnnotations(dec *jsontext.Decoder, a *ToolAnnotations) error {
 				return &valueError{
 					reason: "conflicting values in both spellings of the hint",
 					err:    ErrDuplicate,
-					ptr:    dec.StackPointer().AppendToken(h.name),
+					sub:    "/" + h.name,
 				}
 			}
 			*h.dst = h.camel
@@ -754,20 +802,18 @@ func jsonError(err error) *DecodeError {
 	var sem *json.SemanticError
 	var syn *jsontext.SyntacticError
 	semOK := errors.As(err, &sem)
-	path := func(inner jsontext.Pointer) string {
-		if inner != "" {
-			return cleanPath(string(inner))
-		}
+	// path is the pointer of a value sub inside the value of sem.
+	path := func(sub string) string {
 		if semOK {
-			return cleanPath(string(sem.JSONPointer))
+			return cleanPath(string(sem.JSONPointer) + sub)
 		}
-		return ""
+		return cleanPath(sub)
 	}
 	switch {
 	case errors.As(err, &ke):
-		return &DecodeError{Path: path(ke.ptr), Reason: "wrong type: " + ke.Error(), Err: ErrType}
+		return &DecodeError{Path: path(ke.sub), Reason: "wrong type: " + ke.Error(), Err: ErrType}
 	case errors.As(err, &ve):
-		return &DecodeError{Path: path(ve.ptr), Reason: ve.reason, Err: ve.err}
+		return &DecodeError{Path: path(ve.sub), Reason: ve.reason, Err: ve.err}
 	case errors.As(err, &syn):
 		return syntaxError(syn)
 	case semOK:
