@@ -79,7 +79,7 @@ Flags:
 	run.OnBadEvent = func(rec ingest.Record, err error) {
 		badMu.Lock()
 		defer badMu.Unlock()
-		k := reasonKey(err)
+		k := pipeline.ReasonClass(err)
 		if _, ok := firstBad[k]; !ok && len(firstBad) < 100 {
 			firstBad[k] = rec.Origin
 		}
@@ -108,18 +108,6 @@ Flags:
 		c.summary(run.Stats(), set, firstBad, time.Since(start))
 	}
 	return exitOK
-}
-
-// reasonKey is the summary's grouping of a decode error.
-func reasonKey(err error) string {
-	var de *event.DecodeError
-	if errors.As(err, &de) {
-		if de.Path != "" {
-			return de.Path + ": " + de.Reason
-		}
-		return de.Reason
-	}
-	return err.Error()
 }
 
 func rulesetName(paths []string) string {

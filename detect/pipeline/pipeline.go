@@ -427,7 +427,7 @@ func (r *Runner) badRecord(ctx context.Context, rec ingest.Record, derr error) e
 	reason := derr.Error()
 	r.mu.Lock()
 	if len(r.badReasons) < 100 {
-		r.badReasons[reasonClass(derr)]++
+		r.badReasons[ReasonClass(derr)]++
 	}
 	r.mu.Unlock()
 	if r.OnBadEvent != nil {
@@ -453,9 +453,15 @@ func (r *Runner) badRecord(ctx context.Context, rec ingest.Record, derr error) e
 	}
 }
 
-// reasonClass is the reason of a decode error without its variable parts,
-// for counting.
-func reasonClass(err error) string {
+// ReasonClass is the reason of a decode error without its variable parts
+// (byte offsets, sizes), for counting.
+func ReasonClass(err error) string {
+	switch {
+	case errors.Is(err, event.ErrSyntax):
+		return "invalid JSON"
+	case errors.Is(err, event.ErrTooLarge):
+		return "event too large"
+	}
 	var de *event.DecodeError
 	if errors.As(err, &de) {
 		if de.Path != "" {
