@@ -51,6 +51,9 @@ type compiler struct {
 	// never shared between loads.
 	boolConf *conf.Config
 	anyConf  *conf.Config
+	// matchers caches the compiled regexps and globs of the load by
+	// pattern: a macro's regexp is compiled once, not at every use.
+	matchers map[string]*matcher
 }
 
 // macro is a macro being compiled.
@@ -95,6 +98,7 @@ func newCompiler(errs *errorList) *compiler {
 		macros:   make(map[string]*macro),
 		boolConf: newConf(true),
 		anyConf:  newConf(false),
+		matchers: make(map[string]*matcher),
 	}
 }
 
@@ -299,7 +303,7 @@ func (c *compiler) compileAt(src *source, text string, base int, sc scope) (out 
 		}
 		out.index = idx
 	}
-	p := &patcher{}
+	p := &patcher{matchers: c.matchers}
 	ast.Walk(&tree.Node, p)
 	failed = c.report(src, base, sc.rule, p.errs) || failed
 	if failed {
@@ -376,6 +380,7 @@ type expander struct {
 	errs []locError
 }
 
+// Visit expands the list or macro named by node, if it names one.
 func (e *expander) Visit(node *ast.Node) {
 	switch n := (*node).(type) {
 	case *ast.IdentifierNode:
@@ -515,13 +520,15 @@ func walk(n ast.Node, fn func(ast.Node)) {
 // json_path(gen_ai.tool.call.arguments, p). Each rewrite builds a new call
 // node.
 type patcher struct {
-	errs []locError
+	matchers map[string]*matcher // by "regex:" or "glob:" and the pattern
+	errs     []locError
 }
 
 func (p *patcher) errorf(n ast.Node, format string, args ...any) {
 	p.errs = append(p.errs, locError{n.Location().From, fmt.Sprintf(format, args...)})
 }
 
+// Visit rewrites node if it is a helper call to prepare.
 func (p *patcher) Visit(node *ast.Node) {
 	switch n := (*node).(type) {
 	case *ast.BinaryNode:
@@ -614,10 +621,20 @@ func (p *patcher) matcher(n ast.Node, fn string, compile func(string) (*matcher,
 		p.errorf(n, "%s: the pattern must be a constant string", fn)
 		return nil
 	}
+	key := fn + ":" + s.Value
+	if fn == "matches" {
+		key = "regex:" + s.Value
+	}
+	if m, ok := p.matchers[key]; ok {
+		return m
+	}
 	m, err := compile(s.Value)
 	if err != nil {
 		p.errorf(n, "%s: bad pattern: %v", fn, err)
 		return nil
+	}
+	if p.matchers != nil {
+		p.matchers[key] = m
 	}
 	return m
 }

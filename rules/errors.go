@@ -18,7 +18,8 @@ type Error struct {
 	// Rule is the id of the rule the problem belongs to, "" outside a rule
 	// (lists, macros, a broken file).
 	Rule string
-	Err  error
+	// Err says what is wrong.
+	Err error
 }
 
 // Error formats the error as file:line:col: rule "ID": message, leaving out

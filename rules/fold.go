@@ -143,10 +143,59 @@ func equalFold(a, b string) bool {
 	return ok && n == len(a)
 }
 
+// byteRank ranks ASCII characters by how often they occur in English text
+// and code, most frequent first; containsFold searches for the rarest
+// character of a needle. Characters not listed rank after all of these.
+const byteRank = " etaonhrdlcumwfgypbvjxqz"
+
+// anchor returns the index in sub of the character to search for first:
+// the rarest ASCII character whose only case-folded forms are its two ASCII
+// cases (not i, k or s, which have non-ASCII look-alikes); -1 when there is
+// none.
+func anchor(sub string) int {
+	best, bestRank := -1, -1
+	for j := 0; j < len(sub); j++ {
+		c := lowerASCII(sub[j])
+		if c >= utf8.RuneSelf || c == 'i' || c == 'k' || c == 's' {
+			continue
+		}
+		if rank := anchorRank(c); rank > bestRank {
+			best, bestRank = j, rank
+		}
+	}
+	return best
+}
+
+// anchorRank is the rarity of the ASCII character c: higher is rarer.
+func anchorRank(c byte) int {
+	if r := strings.IndexByte(byteRank, lowerASCII(c)); r >= 0 {
+		return r
+	}
+	return len(byteRank)
+}
+
 // containsFold reports whether s contains sub, ignoring case.
 func containsFold(s, sub string) bool {
 	if sub == "" {
 		return true
+	}
+	if j := anchor(sub); j >= 0 {
+		// Find each occurrence of the anchor with IndexByte, then check
+		// what precedes and follows it.
+		lo, up := lowerASCII(sub[j]), upperASCII(sub[j])
+		pre, post := sub[:j], sub[j:]
+		for i := 0; i < len(s); {
+			k := indexEither(s[i:], lo, up)
+			if k < 0 {
+				return false
+			}
+			p := i + k
+			if hasPrefixFold(s[p:], post) && hasSuffixFold(s[:p], pre) {
+				return true
+			}
+			i = p + 1
+		}
+		return false
 	}
 	r0, _ := utf8.DecodeRuneInString(sub)
 	f0 := foldRune(r0)

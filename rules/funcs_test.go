@@ -21,7 +21,7 @@ func TestHelpers(t *testing.T) {
 		{`icontains(mcp.result.text, "ignore PREVIOUS")`, true},
 		{`icontains(mcp.result.text, "")`, true},
 		{`icontains("", "x")`, false},
-		{`icontains("tas\u212A", "TASK")`, true}, // Kelvin sign
+		{`icontains("tas\u212A", "TASK")`, true},     // Kelvin sign
 		{`icontains("\u017Fecret", "SECRET")`, true}, // long s
 		{`icontains("\u0131gnore", "IGNORE")`, true}, // dotless i
 		{`icontains("ab\xffcd", "cd")`, true},
@@ -291,7 +291,9 @@ func TestRequiredLiterals(t *testing.T) {
 		gate    string
 	}{
 		{`ignore\s+previous`, "previous"},
-		{`(?i)ignore\s+previous`, "i:previous"},
+		{`(?i)ignore\s+previous`, "i:previous"}, // v is rarer than g
+		{`(?i)ignore\s+(all\s+)?previous\s+instructions`, "i:previous"},
+		{`(?i)ignore\s+(all\s+)?previous\s+instructions|x`, "i:previous|i:x"},
 		{`(?i)task`, "i:task"},
 		{`(curl|wget).*\|\s*sh`, "curl|wget"},
 		{`(?i)(disregard|forget)\s+(the|all)`, "i:disregard|i:forget"},

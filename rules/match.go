@@ -118,17 +118,22 @@ func requiredLiterals(re *syntax.Regexp) []literal {
 	return nil
 }
 
-// gateScore rates a gate: the shortest of its literals, longer being more
-// selective, exact search beating case-insensitive on a tie.
+// gateScore rates a gate by its weakest literal, higher being cheaper to
+// search for and more selective: an exact literal (strings.Contains, SIMD)
+// beats a case-folded one, whose cost is the number of occurrences of its
+// rarest character (see anchor); length breaks ties.
 func gateScore(ls []literal) int {
 	if len(ls) == 0 {
 		return 0
 	}
 	score := 1 << 30
 	for _, l := range ls {
-		s := 2 * len(l.s)
-		if !l.fold {
-			s++
+		s := len(l.s)
+		switch j := anchor(l.s); {
+		case !l.fold:
+			s += 100_000
+		case j >= 0:
+			s += 1000 * (1 + anchorRank(l.s[j]))
 		}
 		score = min(score, s)
 	}

@@ -386,7 +386,6 @@ func truncate(s string, n int) string {
 	return s[:n] + "…"
 }
 
-
 // scalar resolves n and checks that it is a scalar with a value.
 func (p *parser) scalar(n *yaml.Node, rule, what string) *yaml.Node {
 	n = p.resolve(n)
@@ -527,6 +526,11 @@ func (p *parser) exprList(n *yaml.Node, rule, what string) ([]*source, bool) {
 // parseSections parses a mapping of rules:, lists: and macros:.
 func (p *parser) parseSections(n *yaml.Node) {
 	fs := p.fields(n, "", "file", sectionKeys)
+	for key, fl := range fs {
+		if v := p.resolve(fl.value); v != nil && v.Kind == yaml.ScalarNode && v.Tag == "!!null" {
+			delete(fs, key) // an empty section
+		}
+	}
 	if fl, ok := fs["lists"]; ok {
 		if m := p.mapping(fl.value, "", "lists"); m != nil {
 			for i := 0; i+1 < len(m.Content); i += 2 {

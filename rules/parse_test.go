@@ -362,3 +362,17 @@ tests:
 		t.Errorf("Parse(alias bomb) = %v", err)
 	}
 }
+
+func TestEmptyFiles(t *testing.T) {
+	for _, src := range []string{"", "# only a comment\n", "---\n---\n", "rules:\nlists:\nmacros:\n", "rules: []\n"} {
+		set, err := Parse("e.yaml", []byte(src))
+		if err != nil || len(set.Rules) != 0 {
+			t.Errorf("Parse(%q) = %v, %v; want an empty set", src, set, err)
+		}
+	}
+	for _, src := range []string{"- id: A\n", "just text\n", "rules: {id: A}\n"} {
+		if _, err := Parse("e.yaml", []byte(src)); err == nil {
+			t.Errorf("Parse(%q) succeeded", src)
+		}
+	}
+}

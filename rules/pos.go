@@ -50,10 +50,11 @@ func (f *srcFile) offset(line, col int) int {
 
 // posIn maps off, a character (rune) offset into the decoded value of the
 // scalar n, to its position in the file. The decoded value differs from the
-// file's text by the quotes, escapes ("\n", "\\", "''"), the indentation of
-// block scalars and the folding of line breaks into spaces; posIn walks the
-// raw text and the value side by side, skipping whitespace the decoding
-// dropped and treating escapes as one character. When the two cannot be
+// file's text by the quotes, the escapes (a backslash sequence, a doubled
+// single quote), the indentation of block scalars and the folding of line
+// breaks into spaces; posIn walks the raw text and the value side by side,
+// skipping whitespace the decoding dropped and treating escapes as one
+// character. When the two cannot be
 // aligned it returns the best position found so far, at worst the scalar's
 // own position.
 func (f *srcFile) posIn(n *yaml.Node, off int) Pos {

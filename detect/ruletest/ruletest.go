@@ -61,8 +61,8 @@ func runOne(set *rules.Set, r *rules.Rule, t *rules.Test, opts detect.Options) *
 		ev, err := event.Decode(raw, event.Limits{})
 		if err != nil {
 			where := fmt.Sprintf("event %d", i+1)
-			if t.EventsFile != "" {
-				where = fmt.Sprintf("%s line %d", t.EventsFile, i+1)
+			if i < len(t.EventPos) {
+				where = t.EventPos[i].String()
 			}
 			res.Failures = append(res.Failures, fmt.Sprintf("%s: %v", where, err))
 			continue
