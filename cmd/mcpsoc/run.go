@@ -109,7 +109,8 @@ func (c *cli) runPipeline(ctx context.Context, cfg *Config, log *slog.Logger, li
 		if err != nil {
 			return fmt.Errorf("producing the demo traffic: %w", err)
 		}
-		log.Info("produced the demo traffic", "events", n, "file", demoFile, "topic", cfg.Kafka.Topics[0])
+		log.Info("produced the demo traffic; alerts follow on stdout. Produce more with kcat -P -b "+conn.Brokers[0]+" -t "+cfg.Kafka.Topics[0]+"; Ctrl-C stops",
+			"events", n, "file", demoFile, "topic", cfg.Kafka.Topics[0])
 	}
 
 	lateness := cfg.Detection.AllowedLateness
