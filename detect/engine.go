@@ -24,6 +24,11 @@ type Options struct {
 	// Correlate configures correlation rules: allowed lateness, state
 	// bounds. Its Logger defaults to Logger.
 	Correlate correlate.Options
+	// OnFact, when set, receives every fact the correlation rules learn
+	// (correlate.Correlator.SetOnFact), synchronously from Process, Idle and
+	// Flush. The pipeline shares them between partitions and keeps them
+	// across restarts (docs/state.md).
+	OnFact func(correlate.Fact)
 	// Logger receives rule evaluation errors (never payloads). Default: none.
 	Logger *slog.Logger
 }
@@ -78,6 +83,7 @@ func New(set *rules.Set, opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	corr.SetOnFact(e.opts.OnFact)
 	e.corr = corr
 	e.supp = correlate.NewSuppressor(e.opts.Correlate.MaxKeys)
 	e.onMatch = e.correlated
@@ -190,6 +196,11 @@ func (e *Engine) Reset() {
 	e.corr.Reset()
 	e.supp.Reset()
 }
+
+// Restore puts a fact learnt elsewhere (another partition, an earlier run)
+// into the correlation state without raising anything
+// (correlate.Correlator.Restore). It reports whether a rule used it.
+func (e *Engine) Restore(f correlate.Fact) bool { return e.corr.Restore(f) }
 
 // CorrelationStats returns the correlation counters.
 func (e *Engine) CorrelationStats() correlate.Stats { return e.corr.Stats() }

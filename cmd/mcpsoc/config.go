@@ -41,6 +41,12 @@ type KafkaConfig struct {
 	// DeadLetterTopic receives events that cannot be decoded, with the
 	// reason in headers (default mcp.audit.dlq).
 	DeadLetterTopic string `yaml:"dead_letter_topic"`
+	// StateTopic keeps what first_seen and change rules learn (known
+	// values, current tool definitions, learning starts), shared by every
+	// partition and process and kept across restarts (default
+	// mcp.audit.state). Created if missing: 1 partition,
+	// cleanup.policy=compact.
+	StateTopic string `yaml:"state_topic"`
 	// StartOffset for a group with no committed offset: first or last
 	// (default first).
 	StartOffset string `yaml:"start_offset"`
@@ -182,6 +188,9 @@ func (c *Config) applyDefaults() {
 	if k.DeadLetterTopic == "" {
 		k.DeadLetterTopic = "mcp.audit.dlq"
 	}
+	if k.StateTopic == "" {
+		k.StateTopic = "mcp.audit.state"
+	}
 	if k.StartOffset == "" {
 		k.StartOffset = "first"
 	}
@@ -252,6 +261,12 @@ func (c *Config) Validate() error {
 		if t == k.DeadLetterTopic {
 			bad("kafka.dead_letter_topic", "%q is also an input topic", t)
 		}
+		if t == k.StateTopic {
+			bad("kafka.state_topic", "%q is also an input topic", t)
+		}
+	}
+	if k.StateTopic == k.DeadLetterTopic {
+		bad("kafka.state_topic", "%q is also the dead-letter topic", k.StateTopic)
 	}
 	if k.StartOffset != "first" && k.StartOffset != "last" {
 		bad("kafka.start_offset", "%q: want first or last", k.StartOffset)

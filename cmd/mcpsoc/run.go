@@ -19,6 +19,7 @@ import (
 	"github.com/mcpsoc/mcpsoc/detect/pipeline"
 	"github.com/mcpsoc/mcpsoc/ingest/event"
 	"github.com/mcpsoc/mcpsoc/ingest/kafka"
+	"github.com/mcpsoc/mcpsoc/ingest/kafka/state"
 	"github.com/mcpsoc/mcpsoc/rules"
 	"github.com/mcpsoc/mcpsoc/sinks"
 	"github.com/mcpsoc/mcpsoc/sinks/deadletter"
@@ -113,6 +114,19 @@ func (c *cli) runPipeline(ctx context.Context, cfg *Config, log *slog.Logger, li
 			"events", n, "file", demoFile, "topic", cfg.Kafka.Topics[0])
 	}
 
+	// What first_seen and change rules learnt, loaded whole before any
+	// record is read.
+	store, err := state.Open(ctx, state.Config{
+		Conn:       conn,
+		Topic:      cfg.Kafka.StateTopic,
+		MaxPerRule: cfg.Detection.MaxKeys,
+		Logger:     log,
+	})
+	if err != nil {
+		return fmt.Errorf("loading the correlation state: %w", err)
+	}
+	defer store.Close(context.WithoutCancel(ctx)) // after the final commit; a no-op then
+
 	lateness := cfg.Detection.AllowedLateness
 	src, err := kafka.New(kafka.Config{
 		Conn:           conn,
@@ -150,6 +164,7 @@ func (c *cli) runPipeline(ctx context.Context, cfg *Config, log *slog.Logger, li
 		BatchWait:       cfg.Pipeline.BatchWait,
 		DeadLetter:      dlq.Write,
 		IdleRelease:     cfg.Detection.IdleRelease,
+		Facts:           store,
 		ShutdownTimeout: cfg.Pipeline.ShutdownTimeout,
 		Logger:          log.With("component", "pipeline"),
 	})
@@ -165,9 +180,9 @@ func (c *cli) runPipeline(ctx context.Context, cfg *Config, log *slog.Logger, li
 	defer cancel()
 	errs := []error{runErr}
 	errs = append(errs, src.Close(closeCtx)) // final commit
-	errs = append(errs, dlq.Close(closeCtx), closeSinks(closeCtx))
+	errs = append(errs, dlq.Close(closeCtx), closeSinks(closeCtx), store.Close(closeCtx))
 	s := run.Stats()
-	log.Info("mcpsoc stopped", "records", s.Records, "events", s.Events, "bad_events", s.BadEvents, "alerts", s.Alerts, "warmup", s.Warmup)
+	log.Info("mcpsoc stopped", "records", s.Records, "events", s.Events, "bad_events", s.BadEvents, "alerts", s.Alerts, "warmup", s.Warmup, "facts", s.Facts)
 	return errors.Join(errs...)
 }
 

@@ -26,6 +26,7 @@ type fsRule struct {
 	seen       *simplelru.LRU[string, struct{}]
 	evictions  uint64
 	removing   bool
+	onFact     func(Fact) // see SetOnFact (facts.go)
 }
 
 func newFirstSeen(c *Correlator, r *rules.Rule) (*fsRule, error) {
@@ -62,7 +63,8 @@ func (f *fsRule) observe(c *Correlator, ev *event.Event, o *obs) (int, bool) {
 		}
 		for _, v := range list {
 			if v != "" {
-				vals = append(vals, k+"|"+joinKey([]string{v}))
+				c.parts = append(c.parts[:0], v)
+				vals = append(vals, joinKeyAfter(k, c.parts))
 			}
 		}
 	} else {
@@ -77,13 +79,13 @@ func (f *fsRule) observe(c *Correlator, ev *event.Event, o *obs) (int, bool) {
 			c.parts = append(c.parts, v)
 		}
 		if !empty {
-			vals = append(vals, k+"|"+joinKey(c.parts))
+			vals = append(vals, joinKeyAfter(k, c.parts))
 		}
 	}
 	if len(vals) == 0 {
 		return keepNone, false
 	}
-	o.key, o.vals = k, vals
+	o.key, o.aux = k, vals
 	// A copy is needed only if some value may be new.
 	for _, v := range vals {
 		if !f.seen.Contains(v) {
@@ -99,12 +101,14 @@ func (f *fsRule) apply(c *Correlator, it *item, o *obs, late bool, emit func(Mat
 	}
 	if !f.learnSet {
 		f.learnStart, f.learnSet = it.ts, true
+		f.learnt(it.ts, "", "")
 	}
-	for _, v := range o.vals {
+	for _, v := range o.aux {
 		if _, ok := f.seen.Get(v); ok {
 			continue
 		}
 		f.seen.Add(v, struct{}{})
+		f.learnt(it.ts, o.key, v)
 		if it.ts-f.learnStart < f.learning {
 			continue
 		}
@@ -112,7 +116,7 @@ func (f *fsRule) apply(c *Correlator, it *item, o *obs, late bool, emit func(Mat
 		emit(Match{
 			Rule:   f.r,
 			Key:    o.key,
-			Events: []*event.Event{it.event()},
+			Events: []*event.Event{c.evidence(it)},
 			State:  rules.State{Count: 1, Key: o.key, Value: v[len(o.key)+1:]},
 			Time:   toTime(it.ts),
 		})
@@ -141,6 +145,7 @@ type chgRule struct {
 	known     *simplelru.LRU[string, *chgState]
 	evictions uint64
 	removing  bool
+	onFact    func(Fact) // see SetOnFact (facts.go)
 }
 
 type chgState struct {
@@ -202,7 +207,7 @@ func (g *chgRule) observe(c *Correlator, ev *event.Event, o *obs) (int, bool) {
 		if err != nil {
 			c.fail(&g.base, "diff", err)
 		}
-		o.txt = strings.Clone(clip(d, g.limit))
+		o.aux = []string{strings.Clone(clip(d, g.limit))}
 	}
 	if st, ok := g.known.Peek(k); ok && st.val == o.val {
 		return keepNone, true // most likely unchanged: no copy
@@ -216,7 +221,8 @@ func (g *chgRule) apply(c *Correlator, it *item, o *obs, late bool, emit func(Ma
 	}
 	st, ok := g.known.Get(o.key)
 	if !ok {
-		g.known.Add(o.key, &chgState{val: o.val, txt: o.txt, t: it.ts})
+		g.known.Add(o.key, &chgState{val: o.val, txt: diffText(o), t: it.ts})
+		g.learnt(o.key)
 		return
 	}
 	if it.ts < st.t {
@@ -233,16 +239,17 @@ func (g *chgRule) apply(c *Correlator, it *item, o *obs, late bool, emit func(Ma
 	m := Match{
 		Rule:     g.r,
 		Key:      o.key,
-		Events:   []*event.Event{it.event()},
+		Events:   []*event.Event{c.evidence(it)},
 		State:    rules.State{Count: 1, Key: o.key, Value: o.val, Previous: st.val},
 		Previous: st.val,
 		Current:  o.val,
 		Time:     toTime(it.ts),
 	}
 	if g.diff != nil {
-		m.Diff = lineDiff(st.txt, o.txt, 2*g.limit)
+		m.Diff = lineDiff(st.txt, diffText(o), 2*g.limit)
 	}
-	st.val, st.txt, st.t = o.val, o.txt, it.ts
+	st.val, st.txt, st.t = o.val, diffText(o), it.ts
+	g.learnt(o.key)
 	g.n.matches++
 	emit(m)
 }
@@ -255,4 +262,12 @@ func (g *chgRule) reset() {
 	g.removing = true
 	g.known.Purge()
 	g.removing = false
+}
+
+// diffText returns the diff text a change rule computed on arrival.
+func diffText(o *obs) string {
+	if len(o.aux) == 0 {
+		return ""
+	}
+	return o.aux[0]
 }

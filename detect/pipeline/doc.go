@@ -15,4 +15,11 @@
 // Backpressure is end to end: bounded queues between the stages, and a
 // source that stops fetching when too many records are unsettled. A sink
 // that is down stops the pipeline; nothing is dropped.
+//
+// With Options.Facts, what first_seen and change rules learn (correlate.Fact)
+// is published to a FactStore, and a record is acknowledged only once its
+// facts are durable too. Each shard drains the facts learnt elsewhere (other
+// partitions, other processes) from its facts.Inbox before each record and
+// restores them into its engines; a new engine restores the store's snapshot
+// before its first record (docs/state.md).
 package pipeline

@@ -15,6 +15,8 @@ import (
 
 	"github.com/mcpsoc/mcpsoc/detect"
 	"github.com/mcpsoc/mcpsoc/detect/alert"
+	"github.com/mcpsoc/mcpsoc/detect/correlate"
+	"github.com/mcpsoc/mcpsoc/detect/facts"
 	"github.com/mcpsoc/mcpsoc/ingest"
 	"github.com/mcpsoc/mcpsoc/ingest/event"
 	"github.com/mcpsoc/mcpsoc/rules"
@@ -59,7 +61,12 @@ type Options struct {
 	// quiet spell are correlated without waiting for more traffic. 0 turns
 	// it off (replay, where the end of input flushes).
 	IdleRelease time.Duration
-	Logger      *slog.Logger
+	// Facts, when set, shares what first_seen and change rules learn
+	// between the engines of all partitions and keeps it across restarts
+	// (docs/state.md): a record is acknowledged only once its facts are
+	// published too. nil: each engine keeps its own (replay).
+	Facts  FactStore
+	Logger *slog.Logger
 }
 
 func (o Options) withDefaults() Options {
@@ -98,9 +105,15 @@ type Stats struct {
 	// was last seen on another partition: producers that do not key by
 	// flow split a flow's state across partitions, and correlations that
 	// span the split are missed (docs/kafka.md).
-	SplitFlows    uint64
-	BadReasons    map[string]uint64
-	AlertsPerRule map[string]uint64
+	SplitFlows uint64
+	// Facts counts facts published to Options.Facts (warm-up and idle
+	// releases included); FactErrors counts failed Publish calls (retried);
+	// FactsRestored counts facts received from other partitions or
+	// processes and restored into a shard's engines (the snapshots given to
+	// new engines are not counted).
+	Facts, FactErrors, FactsRestored uint64
+	BadReasons                       map[string]uint64
+	AlertsPerRule                    map[string]uint64
 }
 
 // Runner is one pipeline. Create it with New and call Run once.
@@ -111,6 +124,7 @@ type Runner struct {
 	opts Options
 
 	records, warmup, events, bad, alerts, muted, batches, split atomic.Uint64
+	facts, factErrors, restored                                 atomic.Uint64
 
 	// flows remembers the partition each recent flow was seen on.
 	flows *lru.Cache[flowKey, int32]
@@ -150,8 +164,9 @@ func (r *Runner) Stats() Stats {
 	s := Stats{
 		Records: r.records.Load(), Warmup: r.warmup.Load(), Events: r.events.Load(),
 		BadEvents: r.bad.Load(), Alerts: r.alerts.Load(), MutedAlerts: r.muted.Load(),
-		Batches:       r.batches.Load(),
-		SplitFlows:    r.split.Load(),
+		Batches:    r.batches.Load(),
+		SplitFlows: r.split.Load(),
+		Facts:      r.facts.Load(), FactErrors: r.factErrors.Load(), FactsRestored: r.restored.Load(),
 		BadReasons:    make(map[string]uint64, len(r.badReasons)),
 		AlertsPerRule: make(map[string]uint64, len(r.alertsPerRule)),
 	}
@@ -164,7 +179,8 @@ func (r *Runner) Stats() Stats {
 	return s
 }
 
-// pending settles one record once all its alerts are accepted.
+// pending settles one record once all its alerts are accepted and its facts
+// published.
 type pending struct {
 	left atomic.Int32
 	ack  ingest.AckFunc
@@ -208,6 +224,10 @@ func (r *Runner) Run(ctx context.Context) error {
 		shardIn[i] = make(chan job, r.opts.QueueSize)
 	}
 	out := make(chan item, r.opts.QueueSize)
+	var factsOut chan factItem
+	if r.opts.Facts != nil {
+		factsOut = make(chan factItem, r.opts.QueueSize)
+	}
 
 	// Reader: stops at EOF or when ctx ends.
 	g.Go(func() error {
@@ -245,15 +265,21 @@ func (r *Runner) Run(ctx context.Context) error {
 		shards.Add(1)
 		g.Go(func() error {
 			defer shards.Done()
-			return r.shard(gctx, shardIn[i], out)
+			return r.shard(gctx, shardIn[i], out, factsOut)
 		})
 	}
 	g.Go(func() error {
 		shards.Wait()
 		close(out)
+		if factsOut != nil {
+			close(factsOut)
+		}
 		return nil
 	})
 	g.Go(func() error { return r.deliver(gctx, out) })
+	if factsOut != nil {
+		g.Go(func() error { return r.publish(gctx, factsOut) })
+	}
 
 	err := g.Wait()
 	if err == nil && ctx.Err() != nil {
@@ -277,8 +303,19 @@ type partState struct {
 }
 
 // shard processes the records of its partitions in order.
-func (r *Runner) shard(ctx context.Context, in <-chan job, out chan<- item) error {
+func (r *Runner) shard(ctx context.Context, in <-chan job, out chan<- item, factsOut chan<- factItem) error {
 	parts := map[partKey]*partState{}
+	engOpts := r.opts.Engine
+	var (
+		inbox  *facts.Inbox
+		learnt []correlate.Fact // facts of the record being processed
+		inBuf  []correlate.Fact
+	)
+	if r.opts.Facts != nil {
+		inbox = r.opts.Facts.Subscribe()
+		defer inbox.Close()
+		engOpts.OnFact = func(f correlate.Fact) { learnt = append(learnt, f) }
+	}
 	var ev event.Event
 	var batch []*alert.Alert
 	collect := func(a *alert.Alert) { batch = append(batch, a) }
@@ -306,10 +343,14 @@ func (r *Runner) shard(ctx context.Context, in <-chan job, out chan<- item) erro
 		select {
 		case j, ok = <-in:
 		case <-idle:
+			inBuf = r.absorb(inbox, parts, inBuf)
 			for k := range held {
 				batch = batch[:0]
 				ps := parts[k]
 				ps.engine.Idle(collect)
+				if err := queueFacts(ctx, factsOut, &learnt, nil); err != nil {
+					return err
+				}
 				if ps.warm {
 					// Released by warm-up records: delivered before the
 					// restart, when those records were first processed.
@@ -334,13 +375,15 @@ func (r *Runner) shard(ctx context.Context, in <-chan job, out chan<- item) erro
 		k := partKey{rec.Topic, rec.Partition}
 		ps := parts[k]
 		set := r.set.Load()
+		inBuf = r.absorb(inbox, parts, inBuf)
 		if ps == nil || ps.gen != rec.Generation {
-			eng, err := detect.New(set, r.opts.Engine)
+			eng, err := detect.New(set, engOpts)
 			if err != nil {
 				return fmt.Errorf("building engine: %w", err)
 			}
 			ps = &partState{gen: rec.Generation, engine: eng, set: set}
 			parts[k] = ps
+			r.restoreSnapshot(ps)
 		} else if ps.set != set {
 			kept, err := ps.engine.Swap(set)
 			if err != nil {
@@ -349,6 +392,7 @@ func (r *Runner) shard(ctx context.Context, in <-chan job, out chan<- item) erro
 			ps.set = set
 			if !kept {
 				r.opts.Logger.Warn("correlation rules changed: their state starts afresh", "topic", rec.Topic, "partition", rec.Partition)
+				r.restoreSnapshot(ps)
 			}
 		}
 		held[k] = true
@@ -374,17 +418,31 @@ func (r *Runner) shard(ctx context.Context, in <-chan job, out chan<- item) erro
 		}
 		batch = batch[:0]
 		ps.engine.Process(&ev, collect)
-		if rec.Warmup || len(batch) == 0 {
+		if rec.Warmup {
+			// Its alerts were delivered and its facts published when it was
+			// first processed; facts the store lacks (an idle release lost
+			// in a crash) are published again, holding no offset.
 			r.muted.Add(uint64(len(batch)))
-			if !rec.Warmup {
-				if err := j.ack(ctx, nil); err != nil {
-					return fmt.Errorf("acknowledging record: %w", err)
-				}
+			if err := queueFacts(ctx, factsOut, &learnt, nil); err != nil {
+				return err
+			}
+			continue
+		}
+		left := len(batch)
+		if len(learnt) > 0 {
+			left++ // all the record's facts, published together
+		}
+		if left == 0 {
+			if err := j.ack(ctx, nil); err != nil {
+				return fmt.Errorf("acknowledging record: %w", err)
 			}
 			continue
 		}
 		p := &pending{ack: j.ack}
-		p.left.Store(int32(len(batch)))
+		p.left.Store(int32(left))
+		if err := queueFacts(ctx, factsOut, &learnt, p); err != nil {
+			return err
+		}
 		if err := send(p); err != nil {
 			return err
 		}
@@ -393,6 +451,9 @@ func (r *Runner) shard(ctx context.Context, in <-chan job, out chan<- item) erro
 		for _, ps := range parts {
 			batch = batch[:0]
 			ps.engine.Flush(collect)
+			if err := queueFacts(ctx, factsOut, &learnt, nil); err != nil {
+				return err
+			}
 			if err := send(nil); err != nil {
 				return err
 			}
