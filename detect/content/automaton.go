@@ -10,48 +10,61 @@ package content
 // two [256]*node arrays (4 KiB) per trie node, which for this vocabulary
 // (some 1,300 phrases, 10,000 trie nodes) is 40 MiB.
 //
-// Here a DFA walk is a chain of dependent loads, so its speed is set by
-// how much of the table stays in the L1 cache. Three choices keep it small:
+// A DFA walk is a chain of dependent loads, so its speed is set by how
+// much of the table stays in the L1 cache and by the instructions around
+// each load:
 //
-//   - At most 32 byte classes: the 26 letters, white space, and five
-//     classes for digits, brackets, sentence punctuation, other symbols and
-//     bytes no pattern uses. A state's row is then 32 uint16 entries, one
-//     64-byte cache line. Bytes that share a class are told apart by
-//     comparing the matched text with the pattern (cheap, and only at
-//     candidate matches).
-//   - uint16 state numbers; states that end a pattern are numbered last,
-//     so "is there a match here" is one comparison.
-//   - Two halves of the text are walked in the same loop, so the CPU can
-//     overlap the two chains of loads.
+//   - There are 32 byte classes: the 26 letters (either case), white
+//     space, markdown marks, and three classes for brackets, sentence
+//     punctuation and other symbols and digits; class 0 takes the bytes no
+//     pattern uses. A state's row is 32 uint16 entries, one 64-byte cache
+//     line. Bytes that share a class are told apart when a candidate match
+//     is checked against its pattern.
+//   - uint16 state numbers; states that end a pattern are numbered last, so
+//     "does a pattern end here" is one comparison.
+//   - Two halves of the text are walked in the same loop, in a function
+//     that makes no calls and indexes the table through an array pointer
+//     (no bounds checks), so the CPU overlaps the two chains of loads.
+//
+// With collapse set (the phrase automaton), a run of white space matches a
+// single space of a pattern and the markdown marks '*' and '`' are
+// skipped, so the automaton can run on raw text as well as on normalised
+// text: "**Ignore**   previous" matches "ignore previous".
 type automaton struct {
 	class    [256]uint8
-	delta    []uint16 // delta[state<<5|class]
+	delta    []uint16 // delta[state<<classBits|class]
 	firstOut uint16   // states >= firstOut end at least one pattern
 	outStart []uint32 // outs[outStart[s-firstOut]:outStart[s-firstOut+1]]
 	outs     []uint16 // pattern indexes, own and via dictionary suffixes
-	plen     []uint16 // pattern lengths in bytes
-	verify   []bool   // pattern has bytes that share a class with others
 	pats     []string
+	exact    []bool // pattern has only letters and spaces: no check needed
 	maxLen   int
+	collapse bool
+	padded   bool // delta has capacity for maxStates rows (see walk2)
 }
 
-const classBits = 5
+const (
+	classBits  = 5
+	classSpace = 27
+	classMark  = 28
+	// maxStates bounds the automaton; the transition table's capacity is
+	// maxStates rows, so the hot loop can index it through an array
+	// pointer without bounds checks (rows past the used ones are never
+	// touched, so they cost address space, not memory).
+	maxStates = 1 << 15
+)
 
-// byteClassOf is the class layout described above. fold maps A–Z onto
-// a–z.
-func byteClassOf(c byte, fold bool) uint8 {
+// byteClass is the class layout described above.
+func byteClass(c byte, collapse bool) uint8 {
 	switch {
 	case 'a' <= c && c <= 'z':
-		return 1 + c - 'a' // 1..26
+		return 1 + c - 'a'
 	case 'A' <= c && c <= 'Z':
-		if fold {
-			return 1 + c - 'A'
-		}
-		return 0
-	case c == ' ' || c == '\n' || c == '\t' || c == '\r':
-		return 27
-	case '0' <= c && c <= '9':
-		return 28
+		return 1 + c - 'A'
+	case c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' || c == '\v':
+		return classSpace
+	case collapse && (c == '*' || c == '`'):
+		return classMark
 	case c == '<' || c == '>' || c == '[' || c == ']' || c == '(' || c == ')' ||
 		c == '{' || c == '}' || c == '|':
 		return 29
@@ -63,56 +76,58 @@ func byteClassOf(c byte, fold bool) uint8 {
 	return 0
 }
 
-// exactClass reports whether a class holds a single byte value, so that a
-// pattern made only of such classes needs no verification. With fold the
-// letter classes hold two byte values but matching them is intended.
-func exactClass(c byte) bool {
-	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
-}
-
-// wideClassOf spreads the bytes of UTF-8 sequences (and everything that
-// is not a letter or white space) over the 32 classes; every pattern of the
-// wide automaton is verified.
-func wideClassOf(c byte, fold bool) uint8 {
-	switch k := byteClassOf(c, fold); {
-	case k >= 1 && k <= 27:
-		return k
-	case c >= 0x80:
+// wideByteClass spreads the bytes of UTF-8 sequences over the classes (the
+// wide automaton's patterns are all checked against the text anyway).
+func wideByteClass(c byte, collapse bool) uint8 {
+	if c >= 0x80 {
 		return 1 + c%31
-	default:
-		return k
 	}
+	return byteClass(c, collapse)
 }
 
-// buildAutomaton compiles pats (non-empty, at most 65535 bytes, fewer than
-// 65536 patterns) with the byte classes of classOf. fold makes matching
-// ignore ASCII case; white space in a pattern matches any white space byte
-// in the text.
-func buildAutomaton(pats []string, fold bool, classOf func(byte, bool) uint8) *automaton {
-	a := &automaton{pats: pats, plen: make([]uint16, len(pats)), verify: make([]bool, len(pats))}
-	for c := 0; c < 256; c++ {
-		a.class[c] = classOf(byte(c), fold)
+func isSpaceByte(c byte) bool {
+	return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' || c == '\v'
+}
+
+func lower(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
 	}
+	return c
+}
+
+// buildAutomaton compiles pats (lower-case where letters, non-empty, fewer
+// than 65536, no double spaces) with the byte classes of classOf. Matching
+// ignores ASCII case. With padded the transition table gets capacity for
+// maxStates rows, which the two-walk loop needs; only the large phrase
+// automaton, which is worth it, is built so.
+func buildAutomaton(pats []string, collapse, padded bool, classOf func(byte, bool) uint8) *automaton {
+	a := &automaton{pats: pats, exact: make([]bool, len(pats)), collapse: collapse, padded: padded}
+	for c := 0; c < 256; c++ {
+		a.class[c] = classOf(byte(c), collapse)
+	}
+	const nc = 1 << classBits
 	type tnode struct {
-		next [1 << classBits]int32
+		next [nc]int32
 		out  []uint16
+		last uint8 // class of the byte that leads here
 	}
 	nodes := []tnode{{}}
 	for pi, p := range pats {
-		a.plen[pi] = uint16(len(p))
 		if len(p) > a.maxLen {
 			a.maxLen = len(p)
 		}
+		a.exact[pi] = true
 		s := int32(0)
 		for i := 0; i < len(p); i++ {
-			if !exactClass(p[i]) && p[i] != ' ' {
-				a.verify[pi] = true
+			if !('a' <= p[i] && p[i] <= 'z') && p[i] != ' ' {
+				a.exact[pi] = false
 			}
 			c := a.class[p[i]]
 			nx := nodes[s].next[c]
 			if nx == 0 {
 				nx = int32(len(nodes))
-				nodes = append(nodes, tnode{})
+				nodes = append(nodes, tnode{last: c})
 				nodes[s].next[c] = nx
 			}
 			s = nx
@@ -121,7 +136,6 @@ func buildAutomaton(pats []string, fold bool, classOf func(byte, bool) uint8) *a
 	}
 
 	// Breadth-first failure links; delta holds trie node numbers for now.
-	const nc = 1 << classBits
 	ns := len(nodes)
 	delta := make([]int32, ns*nc)
 	fail := make([]int32, ns)
@@ -146,39 +160,60 @@ func buildAutomaton(pats []string, fold bool, classOf func(byte, bool) uint8) *a
 			}
 		}
 	}
-
-	// Renumber: states without output first (root stays 0), then those
-	// with output.
-	if ns > 1<<16 {
-		panic("content: phrase automaton has more than 65536 states")
-	}
-	id := make([]uint16, ns)
-	next := uint16(0)
-	for s := 0; s < ns; s++ {
-		if len(nodes[s].out) == 0 {
-			id[s] = next
-			next++
+	if collapse {
+		// Skip markdown marks everywhere, and stay put on more white space
+		// after white space: patterns have single spaces only, so this is
+		// the automaton of the text with runs collapsed.
+		for s := 0; s < ns; s++ {
+			delta[s*nc+classMark] = int32(s)
+			if nodes[s].last == classSpace || s == 0 {
+				delta[s*nc+classSpace] = int32(s)
+			}
 		}
 	}
-	a.firstOut = next
+
+	// Renumber: states without output from 0 (the root stays 0), states
+	// with output from firstOut, a power of two with every state below
+	// 2*firstOut, so "either state ends a pattern" is (s1|s2) >= firstOut.
+	nout := 0
 	for s := 0; s < ns; s++ {
 		if len(nodes[s].out) > 0 {
-			id[s] = next
-			next++
+			nout++
 		}
 	}
-	a.delta = make([]uint16, ns*nc)
+	first := 1
+	for first < ns-nout || first < nout {
+		first <<= 1
+	}
+	if 2*first > maxStates {
+		panic("content: automaton too large")
+	}
+	id := make([]uint16, ns)
+	byID := make([]int32, 2*first)
+	lo, hi := 0, first
+	for s := 0; s < ns; s++ {
+		if len(nodes[s].out) == 0 {
+			id[s] = uint16(lo)
+			lo++
+		} else {
+			id[s] = uint16(hi)
+			hi++
+		}
+		byID[id[s]] = int32(s)
+	}
+	a.firstOut = uint16(first)
+	if padded {
+		a.delta = make([]uint16, hi<<classBits, maxStates<<classBits)
+	} else {
+		a.delta = make([]uint16, hi<<classBits)
+	}
 	for s := 0; s < ns; s++ {
 		for c := 0; c < nc; c++ {
 			a.delta[int(id[s])<<classBits|c] = id[delta[s*nc+c]]
 		}
 	}
-	a.outStart = make([]uint32, 0, ns-int(a.firstOut)+1)
-	byID := make([]int32, ns)
-	for s := 0; s < ns; s++ {
-		byID[id[s]] = int32(s)
-	}
-	for k := int(a.firstOut); k < ns; k++ {
+	a.outStart = make([]uint32, 0, hi-first+1)
+	for k := first; k < hi; k++ {
 		a.outStart = append(a.outStart, uint32(len(a.outs)))
 		a.outs = append(a.outs, nodes[byID[k]].out...)
 	}
@@ -186,89 +221,198 @@ func buildAutomaton(pats []string, fold bool, classOf func(byte, bool) uint8) *a
 	return a
 }
 
-// emit reports the patterns ending at end in state s (s >= firstOut),
-// after checking the text where classes are shared. It returns false to
-// stop the scan.
-func emit[T string | []byte](a *automaton, text T, s uint16, end int, fold bool, hit func(pat, end int) bool) bool {
+// hitFunc receives a match of pattern pat at text[start:end]; it returns
+// false to stop the scan.
+type hitFunc func(pat, start, end int) bool
+
+// emit reports the patterns ending at end in state s (s >= firstOut) after
+// finding where each starts and checking bytes that share a class.
+func emit[T string | []byte](a *automaton, text T, s uint16, end int, hit hitFunc) bool {
 	k := int(s - a.firstOut)
 	for _, p := range a.outs[a.outStart[k]:a.outStart[k+1]] {
-		if a.verify[p] && !same(a, text[end-int(a.plen[p]):end], a.pats[p], fold) {
-			continue
+		pat := a.pats[p]
+		start := end - len(pat)
+		switch {
+		case a.collapse:
+			var ok bool
+			if start, ok = matchBack(a, text, end, pat); !ok {
+				continue
+			}
+		case !a.exact[p]:
+			if !sameFold(text[start:end], pat) {
+				continue
+			}
 		}
-		if !hit(int(p), end) {
+		if !hit(int(p), start, end) {
 			return false
 		}
 	}
 	return true
 }
 
-// same compares matched text with a pattern: bytes equal, white space
-// matching white space, and ASCII case ignored with fold.
-func same[T string | []byte](a *automaton, text T, pat string, fold bool) bool {
+// sameFold compares text with a lower-case pattern, ignoring ASCII case.
+func sameFold[T string | []byte](text T, pat string) bool {
 	for i := 0; i < len(pat); i++ {
-		c, p := text[i], pat[i]
-		if c == p {
-			continue
+		if c := text[i]; c != pat[i] && lower(c) != pat[i] {
+			return false
 		}
-		if p == ' ' && (c == ' ' || c == '\n' || c == '\t' || c == '\r') {
-			continue
-		}
-		if fold && 'A' <= c && c <= 'Z' && c+'a'-'A' == p {
-			continue
-		}
-		return false
 	}
 	return true
 }
 
-// scan calls hit for every occurrence of every pattern in text, with the
-// pattern index and the end offset (exclusive), in increasing order of end
-// offset within each half of the text. It stops when hit returns false.
-func scan[T string | []byte](a *automaton, text T, fold bool, hit func(pat, end int) bool) {
-	n := len(text)
-	mid := n / 2
-	from2 := mid - (a.maxLen - 1)
-	if n < 1024 || from2 <= 0 {
-		var s uint16
-		delta, class, first := a.delta, &a.class, a.firstOut
-		for i := 0; i < n; i++ {
-			s = delta[int(s)<<classBits|int(class[text[i]])]
-			if s >= first && !emit(a, text, s, i+1, fold, hit) {
-				return
+// matchBack matches pat backwards from end, as the collapsing automaton
+// does forwards (any white space run for a space, markdown marks skipped,
+// case ignored), and returns where the match starts.
+func matchBack[T string | []byte](a *automaton, text T, end int, pat string) (int, bool) {
+	i := end
+	for j := len(pat) - 1; j >= 0; j-- {
+		p := pat[j]
+		if j < len(pat)-1 {
+			for i > 0 && a.class[text[i-1]] == classMark {
+				i--
 			}
 		}
-		return
+		if i == 0 {
+			return 0, false
+		}
+		if p == ' ' {
+			if !isSpaceByte(text[i-1]) {
+				return 0, false
+			}
+			for i > 0 && (isSpaceByte(text[i-1]) || a.class[text[i-1]] == classMark) {
+				i--
+			}
+			continue
+		}
+		if c := text[i-1]; c != p && lower(c) != p {
+			return 0, false
+		}
+		i--
 	}
-	// Walk [0, mid) and [from2, n) together; the second walk reports only
-	// matches ending after mid, the first only those ending up to mid.
-	// The inner loop makes no calls, so both states stay in registers.
-	delta, class, first := a.delta, &a.class, a.firstOut
-	var s1, s2 uint16
-	t1 := text[:mid]
-	t2 := text[from2:]
-	t2 = t2[:len(t1)] // same length: one bounds check covers both
-	for k := 0; k < len(t1); k++ {
-		for ; k < len(t1); k++ {
-			s1 = delta[int(s1)<<classBits|int(class[t1[k]])]
-			s2 = delta[int(s2)<<classBits|int(class[t2[k]])]
-			if max(s1, s2) >= first {
+	return i, true
+}
+
+// event is a step at which at least one of the four walks of walk4 was in
+// a state that ends a pattern.
+type event struct {
+	k  int32
+	st [4]uint16
+}
+
+// walk4 runs four DFA walks in step over t[0..3] (of equal length) from
+// offset k, recording in ev every step where any walk reaches a state that
+// ends a pattern. It stops at the end of the texts or when ev is full, and
+// returns the next offset and the number of events; st holds the states.
+// It makes no calls and indexes the table through an array pointer (no
+// bounds checks), so the states stay in registers and the CPU overlaps the
+// four chains of dependent loads, which is what bounds a DFA walk.
+func walk4(delta []uint16, class *[256]uint8, first uint32, t *[4][]byte, k int, st *[4]uint32, ev *[64]event) (int, int) {
+	const mask = maxStates<<classBits - 1
+	d := (*[maxStates << classBits]uint16)(delta[:maxStates<<classBits])
+	cls := class
+	_ = cls[0]
+	t0 := t[0]
+	t1, t2, t3 := t[1][:len(t0)], t[2][:len(t0)], t[3][:len(t0)]
+	s0, s1, s2, s3 := st[0], st[1], st[2], st[3]
+	n := 0
+	for ; k < len(t0); k++ {
+		s0 = uint32(d[(s0<<classBits|uint32(cls[t0[k]]))&mask])
+		s1 = uint32(d[(s1<<classBits|uint32(cls[t1[k]]))&mask])
+		s2 = uint32(d[(s2<<classBits|uint32(cls[t2[k]]))&mask])
+		s3 = uint32(d[(s3<<classBits|uint32(cls[t3[k]]))&mask])
+		if s0|s1|s2|s3 >= first {
+			ev[n&63] = event{int32(k), [4]uint16{uint16(s0), uint16(s1), uint16(s2), uint16(s3)}}
+			if n++; n == len(ev) {
+				k++
 				break
 			}
 		}
-		if k == len(t1) {
-			break
+	}
+	st[0], st[1], st[2], st[3] = s0, s1, s2, s3
+	return k, n
+}
+
+// walk1 walks one text from offset k in state s until a state that ends a
+// pattern, and returns that offset (len(t) when none) and the state.
+func walk1[T string | []byte](delta []uint16, class *[256]uint8, first uint32, t T, k int, s uint32) (int, uint32) {
+	for ; k < len(t); k++ {
+		s = uint32(delta[s<<classBits|uint32(class[t[k]])])
+		if s >= first {
+			return k, s
 		}
-		if s1 >= first && !emit(a, text, s1, k+1, fold, hit) {
+	}
+	return k, s
+}
+
+// scanOne is scan with a single walk.
+func scanOne[T string | []byte](a *automaton, text T, hit hitFunc) {
+	first := uint32(a.firstOut)
+	var s uint32
+	for k := 0; k < len(text); k++ {
+		if k, s = walk1(a.delta, &a.class, first, text, k, s); k == len(text) {
 			return
 		}
-		if s2 >= first && from2+k+1 > mid && !emit(a, text, s2, from2+k+1, fold, hit) {
+		if !emit(a, text, uint16(s), k+1, hit) {
 			return
 		}
 	}
-	for j := from2 + mid; j < n; j++ {
-		s2 = delta[int(s2)<<classBits|int(class[text[j]])]
-		if s2 >= first && j+1 > mid && !emit(a, text, s2, j+1, fold, hit) {
-			return
+}
+
+// scan calls hit for every occurrence of every pattern in text. Matches
+// come in order of end offset within each quarter of the text. It stops
+// when hit returns false.
+func scan[T string | []byte](a *automaton, text T, hit hitFunc) {
+	n := len(text)
+	first := uint32(a.firstOut)
+	// Overlap of the quarters: the longest pattern, and more when white
+	// space runs may stretch a match.
+	ov := a.maxLen - 1
+	if a.collapse {
+		ov += 64
+	}
+	b, isBytes := any(text).([]byte)
+	q := n / 4
+	if n < 2048 || q <= ov || !isBytes || !a.padded {
+		scanOne(a, text, hit)
+		return
+	}
+	// Quarter j is walked from start[j] (ov bytes early, from the root)
+	// and reports matches ending in (j*q, end(j)].
+	var start [4]int
+	var t [4][]byte
+	for j := range 4 {
+		start[j] = max(0, j*q-ov)
+		t[j] = b[start[j] : start[j]+q]
+	}
+	var st [4]uint32
+	var ev [64]event
+	for k := 0; k < q; {
+		var m int
+		k, m = walk4(a.delta, &a.class, first, &t, k, &st, &ev)
+		for _, e := range ev[:m] {
+			for j := range 4 {
+				end := start[j] + int(e.k) + 1
+				if uint32(e.st[j]) >= first && end > j*q && !emit(a, b, e.st[j], end, hit) {
+					return
+				}
+			}
+		}
+	}
+	// Finish quarters 1–3 (quarter 0 is done: it ends at q).
+	for j := 1; j < 4; j++ {
+		stop := (j + 1) * q
+		if j == 3 {
+			stop = n
+		}
+		s := st[j]
+		seg := b[:stop]
+		for k := start[j] + q; k < stop; k++ {
+			if k, s = walk1(a.delta, &a.class, first, seg, k, s); k == stop {
+				break
+			}
+			if k+1 > j*q && !emit(a, b, uint16(s), k+1, hit) {
+				return
+			}
 		}
 	}
 }

@@ -4,35 +4,6 @@ package content
 // ordinary words and identifiers.
 const minBase64Run = 16
 
-// Base64Blob reports whether s holds a run of at least min base64
-// characters (standard or URL-safe alphabet, '=' padding allowed) that
-// looks encoded rather than written: it mixes upper case, lower case and
-// digits, and is not a path (at most one '/' per 16 characters). Hex digests
-// (one letter case) and camel-case identifiers without digits do not count.
-// A min below 16 is raised to 16. Runs broken by line wraps (MIME, PEM) are
-// measured line by line.
-func Base64Blob(s string, min int) bool {
-	if min < minBase64Run {
-		min = minBase64Run
-	}
-	if len(s) < min {
-		return false
-	}
-	// Any run of length >= min contains an offset that is a multiple of
-	// min/2, so probing there finds it without touching every byte twice.
-	step := min / 2
-	for i := 0; i < len(s); i += step {
-		_, b, ok := base64Run(s, i, min)
-		if ok {
-			return true
-		}
-		if b > i {
-			i = b // the whole run was examined
-		}
-	}
-	return false
-}
-
 // base64Run looks for a base64-looking run of at least min bytes that
 // contains offset i. It returns the run's bounds (also when the run does not
 // qualify, so callers can skip it) and whether it qualifies.

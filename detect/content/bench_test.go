@@ -41,6 +41,20 @@ func BenchmarkInjectionScore(b *testing.B) {
 	}
 }
 
+// BenchmarkStringsToLower is the yardstick of
+// shared/research/performance-anchors.md §2.5 (strings.ToLower of 4 KB,
+// 4.6 µs there): compare the other figures with it on the same machine.
+func BenchmarkStringsToLower(b *testing.B) {
+	s := "H" + benchText(4096, "")[1:]
+	b.SetBytes(int64(len(s)))
+	b.ReportAllocs()
+	for b.Loop() {
+		sinkString = strings.ToLower(s)
+	}
+}
+
+var sinkString string
+
 func BenchmarkDescriptionScore(b *testing.B) {
 	s := "Read the complete contents of a file from the file system as text. " +
 		"Use the 'head' parameter to read only the first N lines of a file. Only works within allowed directories."

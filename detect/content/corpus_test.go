@@ -137,6 +137,46 @@ func report(recs []corpusRecord, th float64, detail bool) (string, map[string]co
 		}
 		fmt.Fprintf(&b, "%-52s %4d %4d %4d %4d  %s\n", k, c.tp, c.fp, c.fn, c.tn, rate)
 	}
+	fmt.Fprintf(&b, "\nthreshold sweep (P/R per kind)\n")
+	for _, th2 := range []float64{0.3, 0.4, 0.5, 0.6, 0.7} {
+		fmt.Fprintf(&b, "  %.1f", th2)
+		for _, k := range kinds {
+			var c confusion
+			for _, r := range recs {
+				if r.Kind == k {
+					c.add(r.Label, scoreFor(r) >= th2)
+				}
+			}
+			p, rc, _ := c.prf()
+			fmt.Fprintf(&b, "   %s P=%.3f R=%.3f", k, p, rc)
+		}
+		b.WriteString("\n")
+	}
+	fmt.Fprintf(&b, "\nother detectors, share of records flagged (benign / injection)\n")
+	for _, k := range kinds {
+		var n, hid, sec, b64 [2]int
+		for _, r := range recs {
+			if r.Kind != k {
+				continue
+			}
+			i := 0
+			if r.Label == "injection" {
+				i = 1
+			}
+			n[i]++
+			if HiddenText(r.Text) {
+				hid[i]++
+			}
+			if HasSecret(r.Text) {
+				sec[i]++
+			}
+			if Base64Blob(r.Text, 40) {
+				b64[i]++
+			}
+		}
+		fmt.Fprintf(&b, "  %-18s hidden_text %d/%d, %d/%d   has_secret %d/%d, %d/%d   base64_blob(40) %d/%d, %d/%d\n",
+			k, hid[0], n[0], hid[1], n[1], sec[0], n[0], sec[1], n[1], b64[0], n[0], b64[1], n[1])
+	}
 	if detail {
 		sort.Strings(misses)
 		b.WriteString("\n")
@@ -153,6 +193,22 @@ const corpusDir = "../../../shared/corpora"
 // shared next to the repository. It is skipped on a clean clone, where they
 // are absent; TestSampleCorpus runs the same measure on the sample in
 // testdata. Set MCPSOC_CONTENT_DETAIL=1 to list every miss.
+//
+// Figures when the vocabulary was last tuned (threshold 0.5; details and
+// the per-family table in docs/content.md):
+//
+//	tool_output      InjectionScore    TP 354 FP 0 FN 68 TN 614  P 1.000 R 0.839 F1 0.912
+//	tool_description DescriptionScore  TP  30 FP 0 FN  0 TN 219  P 1.000 R 1.000 F1 1.000
+//
+// No false positive in any hard-negative family: cheatsheets 0/200,
+// rustbook 0/130, recipe 0/100, mcpservers-doc 0/60, agentinstr 0/5,
+// bipia-email 0/78 (highest benign output score 0.29, benign description
+// 0.45). 45 of the 68 missed outputs are BIPIA "task" attacks, plain
+// questions pasted into e-mails; without them recall is 0.94.
+//
+// Threshold guidance: 0.5 (one strong indicator) for alerts; 0.75 and up
+// when several families agree, for high severity; 0.3–0.4 for hunting and
+// sequence first steps (outputs: P 1.000, R 0.858 at 0.3 on these corpora).
 func TestCorpusReport(t *testing.T) {
 	var recs []corpusRecord
 	for _, f := range []string{"tool_outputs.jsonl", "tool_descriptions.jsonl"} {
@@ -163,4 +219,28 @@ func TestCorpusReport(t *testing.T) {
 	}
 	out, _ := report(recs, 0.5, os.Getenv("MCPSOC_CONTENT_DETAIL") != "")
 	t.Log("\n" + out)
+}
+
+// TestSampleCorpus measures the scorers on testdata/sample.jsonl, a fixed
+// sample of the corpora that ships with the repository, and holds them to
+// floors a little under the figures measured when the vocabulary was last
+// tuned (see docs/content.md): a change that costs precision or recall
+// fails here even on a clean clone.
+func TestSampleCorpus(t *testing.T) {
+	recs := loadJSONL(t, filepath.Join("testdata", "sample.jsonl"))
+	if len(recs) == 0 {
+		t.Fatal("testdata/sample.jsonl is missing")
+	}
+	out, byKind := report(recs, 0.5, false)
+	t.Log("\n" + out)
+	floors := map[string]struct{ p, r float64 }{
+		"tool_output":      {0.95, 0.60},
+		"tool_description": {0.90, 0.90},
+	}
+	for kind, f := range floors {
+		p, r, _ := byKind[kind].prf()
+		if p < f.p || r < f.r {
+			t.Errorf("%s: precision %.3f recall %.3f, want at least %.2f and %.2f", kind, p, r, f.p, f.r)
+		}
+	}
 }

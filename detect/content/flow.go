@@ -2,6 +2,7 @@ package content
 
 import (
 	"encoding/binary"
+	"slices"
 	"sync"
 )
 
@@ -19,31 +20,27 @@ const (
 	// into the hash set; above it the set takes every k-th window and the
 	// longer side is probed at every offset instead.
 	denseSetMax = 64 << 10
-	// maxDup bounds how many positions one repeated window keeps.
-	maxDup = 4
 )
 
 type flowState struct {
 	a, b []byte
-	keys []uint64
-	vals []int32 // position + 1; 0 marks an empty slot
+	// The window set: open addressing on the window hash; each slot
+	// holds the first and last position (+1) of the windows with that
+	// hash, and next links each position to the following one.
+	keys       []uint64
+	head, tail []int32
+	next       []int32
+	budget     int // candidate checks left in this call
 }
 
 var flowPool = sync.Pool{New: func() any { return new(flowState) }}
 
-// SharesText reports whether a and b have a common substring of at least
-// min bytes after light normalisation: ASCII letters are lower-cased and
-// every run of white space becomes one space (so a quote re-wrapped or
-// re-indented in an outgoing message still matches). A min below 8 is
-// raised to 8; only the first MiB of each string is compared.
-//
-// It hashes every window of w = min/2 bytes of the shorter string into a
-// set and probes the longer string every min-w+1 bytes: any common run of
-// min bytes contains a probed window, which is then extended both ways and
-// compared byte by byte. The work is linear in the input sizes and the set
-// holds at most 64 Ki windows (beyond that the roles of stride and density
-// swap), so a 64 KiB result against a 2 KiB message costs microseconds.
-func SharesText(a, b string, min int) bool {
+// maxChain bounds how many positions of one repeated window are tried per
+// probe; the call as a whole tries at most 8 per byte of input.
+const maxChain = 256
+
+// sharesText implements SharesText.
+func sharesText(a, b string, min int) bool {
 	if min < minShared {
 		min = minShared
 	}
@@ -63,13 +60,13 @@ func SharesText(a, b string, min int) bool {
 	}
 	w := min / 2
 	k := min - w + 1
+	st.budget = 8 * (len(short) + len(long))
 
 	if len(short) <= denseSetMax {
 		// Every window of short; probe long at stride k.
-		n := len(short) - w + 1
-		st.initSet(n)
-		for p := 0; p < n; p++ {
-			st.insert(hashWindow(short[p:p+w]), int32(p))
+		st.initSet(len(short))
+		for p := 0; p+w <= len(short); p++ {
+			st.insert(hashWindow(short[p:p+w]), p)
 		}
 		for q := 0; q+w <= len(long); q += k {
 			if st.lookup(hashWindow(long[q:q+w]), short, long, q, w, min) {
@@ -79,10 +76,9 @@ func SharesText(a, b string, min int) bool {
 		return false
 	}
 	// Every k-th window of short; probe long at every offset.
-	n := (len(short)-w)/k + 1
-	st.initSet(n)
+	st.initSet(len(short)/k + 1)
 	for p := 0; p+w <= len(short); p += k {
-		st.insert(hashWindow(short[p:p+w]), int32(p))
+		st.insert(hashWindow(short[p:p+w]), p)
 	}
 	for q := 0; q+w <= len(long); q++ {
 		if st.lookup(hashWindow(long[q:q+w]), short, long, q, w, min) {
@@ -92,30 +88,80 @@ func SharesText(a, b string, min int) bool {
 	return false
 }
 
-// normFlow appends s lower-cased (ASCII) with white-space runs collapsed to
-// one space and leading/trailing white space dropped.
+// normFlow returns s lower-cased (ASCII) with white-space runs collapsed
+// to one space and leading/trailing white space dropped, in dst's storage.
+// Eight bytes at a time go through unchanged (capitals lower-cased) when
+// they hold no control character, tab or line break and no double space.
 func normFlow(dst []byte, s string) []byte {
+	const (
+		ones = 0x0101010101010101
+		high = 0x8080808080808080
+		low7 = 0x7F7F7F7F7F7F7F7F
+	)
 	if len(s) > maxFlowInput {
 		s = s[:maxFlowInput]
 	}
+	// The output is never longer than the input.
+	out := slices.Grow(dst[:0], len(s))[:len(s)]
+	src := rawBytes(s)
+	w := 0
 	space := false
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v':
+	for i := 0; i < len(src); {
+		if !space && i+8 <= len(src) && w+8 <= len(out) {
+			x := binary.LittleEndian.Uint64(src[i : i+8])
+			t := x & low7
+			ctl := ^(t + (0x80-0x20)*ones) & ^x & high // bytes < 0x20
+			v := x ^ 0x2020202020202020                // spaces become zero bytes
+			sp := ^(((v & low7) + low7) | v) & high
+			lead := x&0xFF == ' ' && (w == 0 || out[w-1] == ' ')
+			if ctl == 0 && sp&(sp>>8) == 0 && !lead {
+				upper := (t + (0x80-0x41)*ones) & ^(t + (0x80-0x5B)*ones) & ^x & high
+				binary.LittleEndian.PutUint64(out[w:w+8], x|upper>>2)
+				w += 8
+				i += 8
+				continue
+			}
+		}
+		c := src[i]
+		i++
+		switch flowClass[c] {
+		case flowUpper:
+			c += 'a' - 'A'
+		case flowSpace:
 			space = true
 			continue
-		case 'A' <= c && c <= 'Z':
-			c += 'a' - 'A'
 		}
-		if space && len(dst) > 0 {
-			dst = append(dst, ' ')
+		if space {
+			if w > 0 && out[w-1] != ' ' {
+				out[w] = ' '
+				w++
+			}
+			space = false
 		}
-		space = false
-		dst = append(dst, c)
+		out[w] = c
+		w++
 	}
-	return dst
+	for w > 0 && out[w-1] == ' ' {
+		w--
+	}
+	return out[:w]
 }
+
+const (
+	flowCopy = iota
+	flowUpper
+	flowSpace
+)
+
+var flowClass = func() (t [256]uint8) {
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c] = flowUpper
+	}
+	for _, c := range " \t\n\r\f\v" {
+		t[c] = flowSpace
+	}
+	return t
+}()
 
 // hashWindow hashes 4 or more bytes, eight (or four) at a time.
 func hashWindow(b []byte) uint64 {
@@ -138,6 +184,7 @@ func hashWindow(b []byte) uint64 {
 	return h ^ h>>29
 }
 
+// initSet empties the set for up to n windows of a text of n bytes.
 func (st *flowState) initSet(n int) {
 	size := 16
 	for size < 2*n {
@@ -145,25 +192,34 @@ func (st *flowState) initSet(n int) {
 	}
 	if cap(st.keys) < size {
 		st.keys = make([]uint64, size)
-		st.vals = make([]int32, size)
+		st.head = make([]int32, size)
+		st.tail = make([]int32, size)
 	}
 	st.keys = st.keys[:size]
-	st.vals = st.vals[:size]
-	clear(st.vals)
+	st.head = st.head[:size]
+	st.tail = st.tail[:size]
+	clear(st.head)
+	if cap(st.next) < n+1 {
+		st.next = make([]int32, n+1)
+	}
 }
 
-func (st *flowState) insert(h uint64, pos int32) {
+// insert adds the window at position p with hash h.
+func (st *flowState) insert(h uint64, p int) {
 	mask := uint64(len(st.keys) - 1)
-	dup := 0
+	if p >= len(st.next) {
+		st.next = append(st.next, make([]int32, p+1-len(st.next))...)
+	}
+	st.next[p] = 0
 	for i := h & mask; ; i = (i + 1) & mask {
-		if st.vals[i] == 0 {
-			st.keys[i], st.vals[i] = h, pos+1
+		switch {
+		case st.head[i] == 0:
+			st.keys[i], st.head[i], st.tail[i] = h, int32(p+1), int32(p+1)
 			return
-		}
-		if st.keys[i] == h {
-			if dup++; dup >= maxDup {
-				return
-			}
+		case st.keys[i] == h:
+			st.next[st.tail[i]-1] = int32(p + 1)
+			st.tail[i] = int32(p + 1)
+			return
 		}
 	}
 }
@@ -172,11 +228,13 @@ func (st *flowState) insert(h uint64, pos int32) {
 // and extends to a common run of at least min bytes.
 func (st *flowState) lookup(h uint64, short, long []byte, q, w, min int) bool {
 	mask := uint64(len(st.keys) - 1)
-	for i := h & mask; st.vals[i] != 0; i = (i + 1) & mask {
-		if st.keys[i] != h {
-			continue
-		}
-		p := int(st.vals[i] - 1)
+	i := h & mask
+	for st.head[i] != 0 && st.keys[i] != h {
+		i = (i + 1) & mask
+	}
+	for p1, n := st.head[i], 0; p1 != 0 && n < maxChain && st.budget > 0; p1, n = st.next[p1-1], n+1 {
+		st.budget--
+		p := int(p1 - 1)
 		if string(short[p:p+w]) != string(long[q:q+w]) {
 			continue
 		}
@@ -195,12 +253,8 @@ func (st *flowState) lookup(h uint64, short, long []byte, q, w, min int) bool {
 	return false
 }
 
-// Overlap returns 0..1: the share of b's distinct word tokens that also
-// occur in a. Tokens are runs of letters and digits (non-ASCII letters
-// included) of at least 3 bytes, ASCII lower-cased; a short list of English
-// stop words ("the", "and", "with" …) is left out. It returns 0 when b has
-// no tokens. Only the first MiB of each string is read.
-func Overlap(a, b string) float64 {
+// overlap implements Overlap.
+func overlap(a, b string) float64 {
 	if len(a) > maxFlowInput {
 		a = a[:maxFlowInput]
 	}
@@ -239,14 +293,14 @@ func estimateTokens(s string) int {
 	return n
 }
 
-// addToken inserts h (vals 1 = present) and reports whether it is new.
+// addToken inserts h (head 1 = present) and reports whether it is new.
 // Tokens beyond the table's capacity are ignored.
 func (st *flowState) addToken(h uint64) bool {
 	mask := uint64(len(st.keys) - 1)
 	for i, n := h&mask, 0; n < len(st.keys)/2; i, n = (i+1)&mask, n+1 {
 		switch {
-		case st.vals[i] == 0:
-			st.keys[i], st.vals[i] = h, 1
+		case st.head[i] == 0:
+			st.keys[i], st.head[i] = h, 1
 			return true
 		case st.keys[i] == h:
 			return false
@@ -259,10 +313,10 @@ func (st *flowState) addToken(h uint64) bool {
 // sighting of a token of b.
 func (st *flowState) markToken(h uint64) bool {
 	mask := uint64(len(st.keys) - 1)
-	for i := h & mask; st.vals[i] != 0; i = (i + 1) & mask {
+	for i := h & mask; st.head[i] != 0; i = (i + 1) & mask {
 		if st.keys[i] == h {
-			if st.vals[i] == 1 {
-				st.vals[i] = 2
+			if st.head[i] == 1 {
+				st.head[i] = 2
 				return true
 			}
 			return false
@@ -271,36 +325,69 @@ func (st *flowState) markToken(h uint64) bool {
 	return false
 }
 
-// eachToken calls fn with the FNV-1a hash of every token of s that is at
-// least 3 bytes long and not a stop word.
+// eachToken calls fn with the hash of every token of s that is at least 3
+// bytes long and not a stop word. A token is a run of ASCII letters and
+// digits and non-ASCII bytes; it is hashed eight bytes at a time with bit
+// 0x20 set in every byte, which lower-cases ASCII letters (and leaves
+// digits alone).
 func eachToken(s string, fn func(uint64)) {
-	const (
-		offset = 14695981039346656037
-		prime  = 1099511628211
-	)
-	h, n := uint64(offset), 0
-	for i := 0; i <= len(s); i++ {
-		var c byte
-		if i < len(s) {
-			c = s[i]
+	i := 0
+	for i < len(s) {
+		for i < len(s) && !tokenByte[s[i]] {
+			i++
 		}
-		switch {
-		case 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c >= 0x80:
-		case 'A' <= c && c <= 'Z':
-			c += 'a' - 'A'
-		default:
-			if n >= 3 && !isStop(h) {
+		j := i
+		for j < len(s) && tokenByte[s[j]] {
+			j++
+		}
+		if n := j - i; n >= 3 {
+			var h uint64
+			if n < 8 && i+8 <= len(s) {
+				// tokenHash of a short token, from one 8-byte load.
+				const m = 0x9E3779B97F4A7C15
+				keep := uint64(1)<<(8*n) - 1
+				x := (binary.LittleEndian.Uint64(rawBytes(s[i:i+8])) | 0x2020202020202020) & keep
+				h = (uint64(n) ^ x) * m
+				h ^= h >> 29
+			} else {
+				h = tokenHash(s[i:j])
+			}
+			if !isStop(h) {
 				fn(h)
 			}
-			h, n = offset, 0
-			continue
 		}
-		h = (h ^ uint64(c)) * prime
-		n++
+		i = j
 	}
 }
 
-// stopSet holds the FNV-1a hashes of English function words of three or
+// tokenByte marks the bytes of word tokens.
+var tokenByte = func() (t [256]bool) {
+	for c := 0; c < 256; c++ {
+		t[c] = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c >= 0x80
+	}
+	return t
+}()
+
+// tokenHash hashes a token case-insensitively (see eachToken).
+func tokenHash(tok string) uint64 {
+	const m = 0x9E3779B97F4A7C15
+	h := uint64(len(tok))
+	for len(tok) >= 8 {
+		x := uint64(tok[0]) | uint64(tok[1])<<8 | uint64(tok[2])<<16 | uint64(tok[3])<<24 |
+			uint64(tok[4])<<32 | uint64(tok[5])<<40 | uint64(tok[6])<<48 | uint64(tok[7])<<56
+		h = (h ^ (x | 0x2020202020202020)) * m
+		h ^= h >> 29
+		tok = tok[8:]
+	}
+	var x uint64
+	for k := 0; k < len(tok); k++ {
+		x |= uint64(tok[k]|0x20) << (8 * k)
+	}
+	h = (h ^ x) * m
+	return h ^ h>>29
+}
+
+// stopSet holds the token hashes of English function words of three or
 // more letters, in a small open-addressing table (no map lookups in the
 // token loop).
 var stopSet = func() (t [512]uint64) {
@@ -318,10 +405,7 @@ var stopSet = func() (t [512]uint64) {
 		"use", "get", "let", "one", "two", "new", "see", "way", "like",
 	}
 	for _, w := range words {
-		h := uint64(14695981039346656037)
-		for i := 0; i < len(w); i++ {
-			h = (h ^ uint64(w[i])) * 1099511628211
-		}
+		h := tokenHash(w)
 		i := h & 511
 		for t[i] != 0 {
 			i = (i + 1) & 511

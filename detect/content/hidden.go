@@ -32,27 +32,6 @@ const (
 	hiddenText   = 200
 )
 
-// HiddenText reports whether s hides text from a human reader:
-//
-//   - zero-width characters (U+200B–U+200F, U+2060–U+2064, U+FEFF other
-//     than a leading byte-order mark); U+200C–U+200F next to a letter of
-//     a script that needs them (Arabic, Hebrew, Indic …) and U+200D inside
-//     an emoji sequence are ordinary and do not count;
-//   - bidi embeddings, overrides and isolates (U+202A–U+202E,
-//     U+2066–U+2069);
-//   - Unicode tag characters (U+E0000–U+E007F) other than emoji flag tag
-//     sequences;
-//   - HTML comments with at least three words of prose;
-//   - white-space padding: 100 or more spaces or tabs, or 20 or more line
-//     breaks, before more text.
-//
-// HTML comments are common in Markdown and HTML documents (build markers,
-// editor notes), so for tool output combine HiddenText with InjectionScore;
-// in a tool description any hidden text is suspicious.
-func HiddenText(s string) bool {
-	return findHidden(s, nil)
-}
-
 // FindHidden returns every hidden run in s, in text order (at most 64).
 func FindHidden(s string) []Hidden {
 	var out []Hidden
@@ -82,6 +61,23 @@ func findHidden(s string, out *[]Hidden) bool {
 	)
 	for i := 0; i < len(s); {
 		c := s[i]
+		if hiddenPlain[c] {
+			// Visible ASCII other than '<': it ends a white-space run
+			// (padding if long) and the bytes after it go fast.
+			if spaces >= padSpaces || lines >= padLines {
+				if !add(Hidden{Kind: "padding", Start: runStart, End: i, Text: lineAt(s, i)}) {
+					return found
+				}
+			}
+			spaces, lines = 0, 0
+			// A single space between visible bytes cannot be padding.
+			for i++; i < len(s); i++ {
+				if c := s[i]; !hiddenPlain[c] && !(c == ' ' && i+1 < len(s) && hiddenPlain[s[i+1]]) {
+					break
+				}
+			}
+			continue
+		}
 		if c < utf8.RuneSelf {
 			switch c {
 			case ' ', '\t':
@@ -190,6 +186,15 @@ func findHidden(s string, out *[]Hidden) bool {
 	}
 	return found
 }
+
+// hiddenPlain marks the bytes findHidden can skip: printable ASCII other
+// than '<' (which may open a comment).
+var hiddenPlain = func() (t [256]bool) {
+	for c := '!'; c < 0x7F; c++ {
+		t[c] = c != '<'
+	}
+	return t
+}()
 
 // benignZeroWidth reports the ordinary uses of zero-width characters: a
 // leading byte-order mark, a joiner inside an emoji sequence, and

@@ -6,8 +6,10 @@ import (
 	"unicode/utf8"
 )
 
-// The phrase matcher does not look at the text as written but at a
-// normalised copy of it:
+// Plain ASCII text (no character references, no backslashes, nothing
+// encoded) is scanned as it is: the automaton ignores case, reads a run of
+// white space as one space and skips markdown marks by itself. Any other
+// text is scanned in a normalised copy:
 //
 //   - ASCII letters are lower-cased; letters with diacritics (é, ñ, ł …),
 //     fullwidth forms, mathematical alphanumerics (𝐢𝐠𝐧𝐨𝐫𝐞), circled
@@ -220,15 +222,16 @@ func (n *normalizer) fast(s string, i int) int {
 			src = src[:len(out)-w]
 		}
 		dst := out[w : w+len(src)]
+		fc := &fastClass
 		k := 0
 		for ; k < len(src); k++ {
 			c := src[k]
-			f := fastClass[c]
+			f := fc[c]
 			if f == fastCopy {
 				dst[k] = c
 				continue
 			}
-			if f != fastSpace || k+1 >= len(src) || fastClass[src[k+1]] > fastUpper ||
+			if f != fastSpace || k+1 >= len(src) || fc[src[k+1]] > fastUpper ||
 				w+k == 0 || out[w+k-1] == ' ' || out[w+k-1] == '\n' {
 				break
 			}

@@ -498,7 +498,6 @@ var phraseSets = []phraseSet{
 		"a headline", "a promotion", "a disclaimer", "a fabricated",
 		"a misleading", "a false", "a compelling", "a friendly", "a fake",
 		"a link", "an appeal", "a phrase", "the phrase", "the sentence",
-		"\"",
 	}},
 	{fam: famSteer, cue: cueLink, pats: []string{
 		"www.", "http://", "https://", "click this link", "click here",
@@ -693,8 +692,11 @@ var phraseSets = []phraseSet{
 	{fam: famDanger, w: 0.25, cue: cueDanger, flag: flagStrict, pats: []string{
 		"| sh", "| bash", "|sh", "|bash", "| sudo sh", "| sudo bash",
 	}},
-	{fam: famDanger, w: 0.25, pats: []string{
+	{fam: famDanger, w: 0.15, pats: []string{
+		// References to secrets files; ssh cheat sheets have them all.
 		"authorized_keys", "/etc/passwd", "id_rsa", "~/.ssh", ".cursor/mcp.json",
+	}},
+	{fam: famDanger, w: 0.25, pats: []string{
 		"keylogging", "pynput", "invoke-expression", "iex(",
 		"frombase64string", "mshta", "mining pool",
 	}},
@@ -775,8 +777,8 @@ func buildPhraseTable() *phraseTable {
 			}
 		}
 	}
-	t.ac = buildAutomaton(ascii, false, byteClassOf)
-	t.wide = buildAutomaton(wide, false, wideClassOf)
+	t.ac = buildAutomaton(ascii, true, true, byteClass)
+	t.wide = buildAutomaton(wide, true, false, wideByteClass)
 	return t
 }
 

@@ -14,8 +14,8 @@ type Secret struct {
 	// "api_key": "…").
 	Kind string
 	// Start and End are byte offsets of the secret value in the text; a
-	// well-known prefix (ghp_, AKIA, sk-, xoxb- …) and, for assignments,
-	// the key are left outside the span.
+	// token's well-known prefix (ghp_, AKIA, sk-, xoxb- …) and an
+	// assignment's key are left outside the span.
 	Start, End int
 }
 
@@ -73,24 +73,8 @@ var secretAC = sync.OnceValue(func() *automaton {
 	for i, t := range secretTriggers {
 		lits[i] = t.lit
 	}
-	return buildAutomaton(lits, true, byteClassOf)
+	return buildAutomaton(lits, false, false, byteClass)
 })
-
-// HasSecret reports whether s holds a credential: a private key block,
-// an AWS access key id, a GitHub, GitLab, Slack, Google, OpenAI, Anthropic
-// or Stripe token, a JWT, a bearer token, a password in a URL, or a
-// password/secret/token/API-key assignment with a real-looking value.
-// Placeholders (${VAR}, <your-token>, changeme, xxxx, AWS's documented
-// example keys …) do not count. It runs one literal automaton over s and
-// checks the shape only where a literal matched.
-func HasSecret(s string) bool {
-	found := false
-	scanSecrets(s, func(Secret) bool {
-		found = true
-		return false
-	})
-	return found
-}
 
 // FindSecrets returns the credentials in s, in text order.
 func FindSecrets(s string) []Secret {
@@ -106,10 +90,12 @@ func FindSecrets(s string) []Secret {
 const Redacted = "[REDACTED]"
 
 // MaskSecrets returns s with every credential value found by FindSecrets
-// replaced by "[REDACTED]". Well-known prefixes and assignment keys stay,
-// so "password=hunter22" becomes "password=[REDACTED]" and a GitHub token
-// "ghp_[REDACTED]"; a private key keeps its BEGIN and END lines. Text
-// without credentials is returned unchanged (and not copied).
+// replaced by "[REDACTED]". Assignment keys and the well-known prefixes of
+// tokens stay, so the analyst still sees what leaked: "password=hunter22"
+// becomes "password=[REDACTED]", a GitHub token "ghp_[REDACTED]" (also in
+// "GITHUB_TOKEN=ghp_…"), an AWS key id "AKIA[REDACTED]"; a private key
+// keeps its BEGIN and END lines. Text without credentials is returned
+// unchanged (not copied).
 func MaskSecrets(s string) string {
 	var b strings.Builder
 	last := 0
@@ -137,9 +123,8 @@ func MaskSecrets(s string) string {
 func scanSecrets(s string, fn func(Secret) bool) {
 	ac := secretAC()
 	next := 0 // do not report inside an already reported secret
-	scan(ac, s, true, func(pi, end int) bool {
+	scan(ac, s, func(pi, start, end int) bool {
 		t := secretTriggers[pi]
-		start := end - len(t.lit)
 		if start < next {
 			return true
 		}
@@ -370,6 +355,15 @@ func checkAssignment(s string, start, end int) (Secret, bool) {
 	minLen := 6
 	if lit == "token" || strings.Contains(key, "key") {
 		minLen = 16
+	}
+	// A known token as the value is reported as that token (and keeps its
+	// prefix when masked).
+	for _, t := range secretTriggers {
+		if t.kind != trigKey && t.kind != trigURL && len(v) > len(t.lit) && strings.EqualFold(v[:len(t.lit)], t.lit) {
+			if x, ok := checkSecret(s, i, i+len(t.lit), t.kind); ok {
+				return x, true
+			}
+		}
 	}
 	if len(v) < minLen || placeholder(v) || !passwordLike(v) {
 		return Secret{}, false
