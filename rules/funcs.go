@@ -64,6 +64,7 @@ var helpers = []helper{
 	{"overlap", fnOverlap, []any{new(func(string, string) float64)}},
 	{"injection_score", fnInjectionScore, []any{new(func(string) float64)}},
 	{"injection_phrases", fnInjectionPhrases, []any{new(func(string) []string)}},
+	{"description_score", fnDescriptionScore, []any{new(func(string) float64)}},
 	{"hidden_text", fnHiddenText, []any{new(func(string) bool)}},
 	{"base64_blob", fnBase64Blob, []any{new(func(string, int) bool)}},
 	{"has_secret", fnHasSecret, []any{new(func(string) bool)}},
@@ -568,6 +569,15 @@ func fnInjectionScore(args ...any) (_ any, err error) {
 		return 0.0, nil
 	}
 	return content.InjectionScore(s), nil
+}
+
+func fnDescriptionScore(args ...any) (_ any, err error) {
+	defer detectorPanic(&err)
+	s, ok := str(args[0])
+	if !ok {
+		return 0.0, nil
+	}
+	return content.DescriptionScore(s), nil
 }
 
 func fnInjectionPhrases(args ...any) (_ any, err error) {

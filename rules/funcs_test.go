@@ -151,7 +151,7 @@ func TestHelpers(t *testing.T) {
 }
 
 // contentBacked are the helpers that call detect/content.
-var contentBacked = map[string]bool{"shares_text": true, "overlap": true, "injection_score": true, "injection_phrases": true, "hidden_text": true, "base64_blob": true, "has_secret": true}
+var contentBacked = map[string]bool{"shares_text": true, "overlap": true, "injection_score": true, "description_score": true, "injection_phrases": true, "hidden_text": true, "base64_blob": true, "has_secret": true}
 
 // TestHelpersHostile calls every helper directly with arguments of every
 // wrong type: none may panic or fail.
