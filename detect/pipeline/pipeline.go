@@ -297,9 +297,10 @@ type partState struct {
 	gen    int
 	engine *detect.Engine
 	set    *rules.Set
-	// warm reports that the last record of the partition was a warm-up
-	// record: what the engine emits now must not be delivered again.
-	warm bool
+	// held reports events processed since the last idle release, last
+	// when the partition's last record arrived (wall clock).
+	held bool
+	last time.Time
 }
 
 // shard processes the records of its partitions in order.
@@ -329,47 +330,47 @@ func (r *Runner) shard(ctx context.Context, in <-chan job, out chan<- item, fact
 		}
 		return nil
 	}
+	// Idle release is per partition: a partition whose last record is
+	// older than IdleRelease (wall clock) and that holds events since its
+	// last release gets them correlated, even while other partitions of
+	// the shard stay busy. A ticker checks at a quarter of the period.
 	var idle <-chan time.Time
-	var idleTimer *time.Timer
 	if r.opts.IdleRelease > 0 {
-		idleTimer = time.NewTimer(r.opts.IdleRelease)
-		defer idleTimer.Stop()
-		idle = idleTimer.C
+		t := time.NewTicker(max(r.opts.IdleRelease/4, time.Millisecond))
+		defer t.Stop()
+		idle = t.C
 	}
-	held := map[partKey]bool{} // partitions with events since their last release
 	for {
 		var j job
 		var ok bool
 		select {
 		case j, ok = <-in:
-		case <-idle:
+		case now := <-idle:
 			inBuf = r.absorb(inbox, parts, inBuf)
-			for k := range held {
+			for _, ps := range parts {
+				if !ps.held || now.Sub(ps.last) < r.opts.IdleRelease {
+					continue
+				}
+				ps.held = false
 				batch = batch[:0]
-				ps := parts[k]
 				ps.engine.Idle(collect)
+				// What an idle release emits holds no offset: the records
+				// it derives from were acknowledged when they were
+				// absorbed. After a restart the warm-up may release the
+				// same alerts again; they are sent again too (same ids,
+				// idempotent downstream) rather than muted, since nothing
+				// proves they were delivered before the crash.
 				if err := queueFacts(ctx, factsOut, &learnt, nil); err != nil {
 					return err
-				}
-				if ps.warm {
-					// Released by warm-up records: delivered before the
-					// restart, when those records were first processed.
-					r.muted.Add(uint64(len(batch)))
-					continue
 				}
 				if err := send(nil); err != nil {
 					return err
 				}
 			}
-			clear(held)
-			idleTimer.Reset(r.opts.IdleRelease)
 			continue
 		}
 		if !ok {
 			break
-		}
-		if idleTimer != nil {
-			idleTimer.Reset(r.opts.IdleRelease)
 		}
 		rec := j.rec
 		k := partKey{rec.Topic, rec.Partition}
@@ -395,8 +396,9 @@ func (r *Runner) shard(ctx context.Context, in <-chan job, out chan<- item, fact
 				r.restoreSnapshot(ps)
 			}
 		}
-		held[k] = true
-		ps.warm = rec.Warmup
+		if r.opts.IdleRelease > 0 {
+			ps.held, ps.last = true, time.Now()
+		}
 		if rec.Warmup {
 			r.warmup.Add(1)
 		}
