@@ -2,7 +2,6 @@ package detect
 
 import (
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/mcpsoc/mcpsoc/detect/alert"
@@ -206,6 +205,3 @@ func (e *Engine) trimText(s string) string {
 	}
 	return s[:cut] + "…[truncated]"
 }
-
-// eventTime is the time a finding is placed at for suppression.
-func eventTime(a *alert.Alert) time.Time { return a.MCP.Alert.LastSeen }
