@@ -38,14 +38,17 @@ func threats(tags []string) []alert.Threat {
 
 // finding is what a rule found, before it becomes an alert.
 type finding struct {
-	rule     *rules.Rule
-	key      string // correlation group key, "" for match rules
-	events   []*event.Event
-	steps    []string
-	state    rules.State
-	previous string
-	current  string
-	diff     string
+	rule   *rules.Rule
+	key    string // correlation group key, "" for match rules
+	events []*event.Event
+	steps  []string
+	// stepEvents holds, for sequences, the event of each step by step
+	// index, as step conditions see them (reason templates' steps[i]).
+	stepEvents []*event.Event
+	state      rules.State
+	previous   string
+	current    string
+	diff       string
 }
 
 // newAlert turns a finding into an alert document. The reason is rendered

@@ -154,7 +154,7 @@ func (e *Engine) admit(r *rules.Rule, trigger *event.Event, a *alert.Alert, emit
 // correlated turns a correlation match into an alert.
 func (e *Engine) correlated(m correlate.Match) {
 	f := finding{
-		rule: m.Rule, key: m.Key, events: m.Events, steps: m.Steps, state: m.State,
+		rule: m.Rule, key: m.Key, events: m.Events, steps: m.Steps, stepEvents: m.StepEvents, state: m.State,
 		previous: m.Previous, current: m.Current, diff: m.Diff,
 	}
 	a := e.newAlert(&f, e.reason(&f))
@@ -214,7 +214,7 @@ func (e *Engine) reason(f *finding) string {
 	}
 	env := rules.Env{Event: f.events[len(f.events)-1], State: f.state}
 	if r.Kind == rules.KindSequence {
-		env.Steps = f.events
+		env.Steps = f.stepEvents
 	}
 	return r.Reason.Render(&e.vm, &env)
 }

@@ -1,25 +1,33 @@
 package correlate
 
 // reorder is the reorder buffer: a min-heap of items by event time, ties
-// kept in arrival order.
+// kept in arrival order. The keys sit in the heap array so that sifting
+// does not chase pointers.
 type reorder struct {
-	h []*item
+	h []slot
+}
+
+type slot struct {
+	ts  int64
+	seq uint64
+	it  *item
 }
 
 func (b *reorder) len() int    { return len(b.h) }
-func (b *reorder) peek() *item { return b.h[0] }
+func (b *reorder) peek() *item { return b.h[0].it }
 func (b *reorder) reset()      { clear(b.h); b.h = b.h[:0] }
 
 func (b *reorder) less(i, j int) bool {
-	x, y := b.h[i], b.h[j]
+	x, y := &b.h[i], &b.h[j]
 	if x.ts != y.ts {
 		return x.ts < y.ts
 	}
 	return x.seq < y.seq
 }
 
-func (b *reorder) push(it *item) {
-	b.h = append(b.h, it)
+// push adds it; seq is its arrival number.
+func (b *reorder) push(it *item, seq uint64) {
+	b.h = append(b.h, slot{ts: it.ts, seq: seq, it: it})
 	i := len(b.h) - 1
 	for i > 0 {
 		p := (i - 1) / 2
@@ -33,10 +41,10 @@ func (b *reorder) push(it *item) {
 
 func (b *reorder) pop() *item {
 	h := b.h
-	it := h[0]
+	it := h[0].it
 	n := len(h) - 1
 	h[0] = h[n]
-	h[n] = nil
+	h[n] = slot{}
 	b.h = h[:n]
 	for i := 0; ; {
 		l := 2*i + 1

@@ -25,10 +25,11 @@ const (
 // Options configure a Correlator. Zero values mean the documented defaults.
 type Options struct {
 	// AllowedLateness is how far behind the newest event time seen an event
-	// may arrive and still be put back in order (default 2m). The watermark
-	// is the newest event time seen minus AllowedLateness: events older than
-	// the watermark are late (see docs/correlation.md for what happens to
-	// them) and windows close once the watermark has passed their end.
+	// may arrive and still be put back in order (default 2m; negative: none).
+	// The watermark is the newest event time seen minus AllowedLateness:
+	// events older than the watermark are late (see docs/correlation.md for
+	// what happens to them) and windows close once the watermark has passed
+	// their end.
 	AllowedLateness time.Duration
 	// MaxKeys bounds the keys each rule remembers (default 100,000); a rule's
 	// own max_keys overrides it. The least recently used key is evicted
@@ -152,18 +153,21 @@ type Correlator struct {
 	lateness int64
 	rules    []ruleState
 	x        evaluator
-	trim     trimmer
+	trim     *trimmer
 
 	// Key groups: distinct lists of by expressions, and the keys computed
 	// for the current event.
-	groups  [][]valueExpr
-	gsig    map[string]int
-	kv      []string
-	kstate  []uint8 // 0 not computed, 1 ok, 2 missing or failed
-	parts   []string
-	intern  map[string]string
-	obsBuf  []obs
-	matches []Match
+	groups     [][]valueExpr
+	gsig       map[string]int
+	kv         []string
+	kstate     []uint8 // 0 not computed, 1 ok, 2 missing or failed
+	parts      []string
+	intern     map[string]string
+	obsBuf     []obs
+	matches    []Match
+	cur        event.Event // the item being applied, decoded (see current)
+	curItem    *item
+	curObjects bool
 
 	buf     reorder
 	seq     uint64
@@ -187,7 +191,7 @@ func New(rs []*rules.Rule, opts Options) (*Correlator, error) {
 	c := &Correlator{
 		opts:     opts,
 		lateness: int64(opts.AllowedLateness),
-		trim:     trimmer{limit: opts.EvidenceText},
+		trim:     newTrimmer(opts.EvidenceText),
 		gsig:     map[string]int{},
 		intern:   map[string]string{},
 	}
@@ -240,10 +244,11 @@ func (c *Correlator) Process(ev *event.Event, emit func(Match)) {
 	c.obsBuf = c.obsBuf[:0]
 	need := keepNone
 	for i, r := range c.rules {
-		o := obs{rule: i}
-		if lvl, ok := r.observe(c, ev, &o); ok {
-			c.obsBuf = append(c.obsBuf, o)
+		c.obsBuf = append(c.obsBuf, obs{rule: int32(i)})
+		if lvl, ok := r.observe(c, ev, &c.obsBuf[len(c.obsBuf)-1]); ok {
 			need = max(need, lvl)
+		} else {
+			c.obsBuf = c.obsBuf[:len(c.obsBuf)-1]
 		}
 	}
 	if !c.started {
@@ -256,23 +261,30 @@ func (c *Correlator) Process(ev *event.Event, emit func(Match)) {
 		c.wm = max(c.wm, ts-c.lateness)
 	}
 	if len(c.obsBuf) > 0 {
-		it := &item{ts: ts, seq: c.seq, obs: slices.Clone(c.obsBuf)}
-		c.seq++
+		it := &item{ts: ts}
+		if len(c.obsBuf) == 1 {
+			it.one[0] = c.obsBuf[0]
+			it.obs = it.one[:]
+		} else {
+			it.obs = slices.Clone(c.obsBuf)
+		}
+		clear(c.obsBuf)
 		switch need {
 		case keepFull:
-			it.ev = c.trim.full(ev)
+			it.rec = c.trim.full(ev)
 		case keepLight:
-			it.ev = c.trim.light(ev)
+			it.rec = c.trim.light(ev)
 		}
-		if it.ev != nil {
-			it.id = it.ev.Event.ID
+		if it.rec != nil {
+			it.id = it.rec.id()
 		} else {
 			it.id = strings.Clone(ev.Event.ID)
 		}
 		if late {
 			c.apply(it, true, emit)
 		} else {
-			c.buf.push(it)
+			c.buf.push(it, c.seq)
+			c.seq++
 		}
 	}
 	c.release(emit)
@@ -390,6 +402,29 @@ func (c *Correlator) apply(it *item, late bool, emit func(Match)) {
 		o := &it.obs[i]
 		c.rules[o.rule].apply(c, it, o, late, emit)
 	}
+	if c.curItem != nil {
+		c.cur, c.curItem = event.Event{}, nil
+	}
+}
+
+// current returns the item's event decoded for a condition, shared by the
+// rules that apply the item (read-only, valid until the item is applied);
+// with its objects when asked.
+func (c *Correlator) current(it *item, objects bool) *event.Event {
+	if c.curItem != it || objects && !c.curObjects {
+		c.cur = event.Event{}
+		c.trim.decode(it.rec, &c.cur, objects)
+		c.curItem, c.curObjects = it, objects
+	}
+	return &c.cur
+}
+
+// evidence returns a new Event for the item: its kept copy, or a stub.
+func (c *Correlator) evidence(it *item) *event.Event {
+	if it.rec != nil {
+		return c.trim.event(it.rec)
+	}
+	return stub(it.ts, it.id)
 }
 
 // keyGroup registers a list of by expressions and returns its index; equal
@@ -488,14 +523,6 @@ func stub(t int64, id string) *event.Event {
 	return &event.Event{Timestamp: time.Unix(0, t).UTC(), Event: event.EventMeta{ID: id}}
 }
 
-// event returns the item's kept event, or a stub.
-func (it *item) event() *event.Event {
-	if it.ev != nil {
-		return it.ev
-	}
-	return stub(it.ts, it.id)
-}
-
 // Unix nanoseconds cover 1678-2262; events outside 1900-2200 are refused so
 // that window arithmetic never overflows.
 var (
@@ -579,20 +606,21 @@ func (b *base) ruleStats(keys int, evictions uint64) RuleStats {
 // the copy of the event they may keep.
 type item struct {
 	ts  int64
-	seq uint64
-	ev  *event.Event // trimmed copy, nil when no rule needs one
-	id  string       // event.id
-	obs []obs
+	rec *rec   // trimmed copy, nil when no rule needs one
+	id  string // event.id
+	obs []obs  // one[:] when a single rule is concerned
+	one [1]obs
 }
 
 // obs is what one rule computed from an event on arrival.
 type obs struct {
-	rule int
-	key  string   // group key (the rule's by)
-	keys []string // sequences with step keys: key per key group ("" missing)
-	hit  uint64   // sequences: steps whose condition is true (bit 63: until)
-	cand uint64   // sequences: steps to evaluate in order (they use steps)
-	val  string   // threshold: distinct value; change: new value
-	vals []string // first_seen: key|value for each value
-	txt  string   // change: diff text
+	rule int32
+	hit  uint64 // sequences: steps whose condition is true (bit 63: until)
+	cand uint64 // sequences: steps to evaluate in order (they use steps)
+	key  string // group key (the rule's by)
+	val  string // threshold: distinct value; change: new value
+	// aux is, for sequences with step keys, the key of each key group (""
+	// when missing); for first_seen, key|value for each value; for change,
+	// the diff text alone.
+	aux []string
 }

@@ -31,12 +31,15 @@ func (x *evaluator) run(p *vm.Program, ev *event.Event, steps []*event.Event) (a
 	return out, err
 }
 
-// cond is a compiled condition prepared for fast evaluation: the index
-// conjuncts the rules package found are checked with plain string compares
-// before the program runs.
+// cond is a compiled condition prepared for fast evaluation.
 type cond struct {
-	c     *rules.Condition
-	index []indexCheck
+	c *rules.Condition
+	// native is the whole condition compiled without the VM, when it only
+	// compares string fields with constants; pre are the native parts of
+	// its top-level &&, checked before the VM runs (they subsume the
+	// rules package's Index).
+	native pred
+	pre    []pred
 	// usesSteps is set when the condition refers to steps: its result may
 	// depend on a pending match, so it is settled in event-time order.
 	usesSteps bool
@@ -46,38 +49,37 @@ type cond struct {
 	probe bool
 }
 
-type indexCheck struct {
-	get  func(*event.Event) string
-	vals []string
-}
-
 func newCond(c *rules.Condition) *cond {
 	if c == nil || c.Program == nil {
 		return nil
 	}
 	k := &cond{c: c}
 	k.usesSteps, k.probe = stepsUse(c.Program)
-	fields := make([]string, 0, len(c.Index))
-	for f := range c.Index {
-		fields = append(fields, f)
-	}
-	slices.Sort(fields)
-	for _, f := range fields {
-		if get := stringField(f); get != nil {
-			k.index = append(k.index, indexCheck{get: get, vals: c.Index[f]})
+	if n := c.Program.Node(); n != nil {
+		if p, ok := nativePred(n); ok {
+			k.native = p
+		} else {
+			for _, c := range conjuncts(n, nil) {
+				if p, ok := nativePred(c); ok {
+					k.pre = append(k.pre, p)
+				}
+			}
+			if k.usesSteps && !probeHelps(n) {
+				k.probe = false
+			}
 		}
 	}
 	return k
 }
 
-// admits reports whether the index conjuncts allow ev: false means the
+// admits reports whether the native conjuncts allow ev: false means the
 // condition is certainly false.
 func (k *cond) admits(ev *event.Event) bool {
 	if k == nil {
 		return true
 	}
-	for _, ix := range k.index {
-		if !slices.Contains(ix.vals, ix.get(ev)) {
+	for _, p := range k.pre {
+		if !p(ev) {
 			return false
 		}
 	}
@@ -89,6 +91,9 @@ func (k *cond) admits(ev *event.Event) bool {
 func (x *evaluator) eval(k *cond, ev *event.Event, steps []*event.Event) (bool, error) {
 	if k == nil {
 		return true, nil
+	}
+	if k.native != nil {
+		return k.native(ev), nil
 	}
 	if !k.admits(ev) {
 		return false, nil
@@ -121,6 +126,31 @@ func (x *evaluator) probe(k *cond, ev *event.Event) (ok, definite bool) {
 	return b, true
 }
 
+// probeHelps reports whether probing a condition that uses steps can ever
+// settle it once its native conjuncts hold: only when it has another
+// conjunct that does not use steps. (A probe that touches steps fails, which
+// costs a panic and an error in the VM.)
+func probeHelps(n ast.Node) bool {
+	for _, c := range conjuncts(n, nil) {
+		if _, native := nativePred(c); native {
+			continue
+		}
+		if uses, _ := nodeStepsUse(c); !uses {
+			return true
+		}
+	}
+	return false
+}
+
+// conjuncts appends the operands of the top-level && of n to out.
+func conjuncts(n ast.Node, out []ast.Node) []ast.Node {
+	if b, ok := n.(*ast.BinaryNode); ok && (b.Operator == "&&" || b.Operator == "and") {
+		out = conjuncts(b.Left, out)
+		return conjuncts(b.Right, out)
+	}
+	return append(out, n)
+}
+
 // stepsUse reports whether the program refers to steps, and whether every
 // such reference is indexed (steps[i] or steps.x), which makes probing sound.
 func stepsUse(p *vm.Program) (uses, indexedOnly bool) {
@@ -128,6 +158,10 @@ func stepsUse(p *vm.Program) (uses, indexedOnly bool) {
 	if n == nil {
 		return false, false
 	}
+	return nodeStepsUse(n)
+}
+
+func nodeStepsUse(n ast.Node) (uses, indexedOnly bool) {
 	v := &stepsFinder{}
 	func() {
 		defer func() {
@@ -254,18 +288,26 @@ func text(v any) string {
 // joinKey joins key values with "|", escaping "\" and "|" inside values so
 // that two different tuples never give the same key. The result never shares
 // memory with its inputs.
-func joinKey(parts []string) string {
-	n := len(parts) - 1
+func joinKey(parts []string) string { return joinKeyAfter("", parts) }
+
+// joinKeyAfter returns prefix + "|" + joinKey(parts) (joinKey(parts) when
+// prefix is ""), in one allocation.
+func joinKeyAfter(prefix string, parts []string) string {
+	n := len(prefix) + len(parts)
 	for _, p := range parts {
 		n += len(p)
 	}
 	var b strings.Builder
 	b.Grow(n)
+	if prefix != "" {
+		b.WriteString(prefix)
+		b.WriteByte('|')
+	}
 	for i, p := range parts {
 		if i > 0 {
 			b.WriteByte('|')
 		}
-		if !strings.ContainsAny(p, `\|`) {
+		if strings.IndexByte(p, '|') < 0 && strings.IndexByte(p, '\\') < 0 {
 			b.WriteString(p)
 			continue
 		}
@@ -279,146 +321,110 @@ func joinKey(parts []string) string {
 	return b.String()
 }
 
-// stringField returns a reader for a scalar string field of the event given
-// by its condition path, or nil when the path is not such a field.
-func stringField(path string) func(*event.Event) string {
-	switch path {
-	case "event.id":
-		return func(e *event.Event) string { return e.Event.ID }
-	case "event.kind":
-		return func(e *event.Event) string { return e.Event.Kind }
-	case "event.action":
-		return func(e *event.Event) string { return e.Event.Action }
-	case "event.outcome":
-		return func(e *event.Event) string { return e.Event.Outcome }
-	case "event.provider":
-		return func(e *event.Event) string { return e.Event.Provider }
-	case "event.dataset":
-		return func(e *event.Event) string { return e.Event.Dataset }
-	case "organization.id":
-		return func(e *event.Event) string { return e.Organization.ID }
-	case "organization.name":
-		return func(e *event.Event) string { return e.Organization.Name }
-	case "user.id":
-		return func(e *event.Event) string { return e.User.ID }
-	case "user.name":
-		return func(e *event.Event) string { return e.User.Name }
-	case "user.email":
-		return func(e *event.Event) string { return e.User.Email }
-	case "source.ip":
-		return func(e *event.Event) string { return e.Source.IP }
-	case "destination.domain":
-		return func(e *event.Event) string { return e.Destination.Domain }
-	case "destination.ip":
-		return func(e *event.Event) string { return e.Destination.IP }
-	case "host.name":
-		return func(e *event.Event) string { return e.Host.Name }
-	case "url.full":
-		return func(e *event.Event) string { return e.URL.Full }
-	case "url.domain":
-		return func(e *event.Event) string { return e.URL.Domain }
-	case "trace.id":
-		return func(e *event.Event) string { return e.Trace.ID }
-	case "span.id":
-		return func(e *event.Event) string { return e.Span.ID }
-	case "gen_ai.operation.name":
-		return func(e *event.Event) string { return e.GenAI.Operation.Name }
-	case "gen_ai.conversation.id":
-		return func(e *event.Event) string { return e.GenAI.Conversation.ID }
-	case "gen_ai.tool.name":
-		return func(e *event.Event) string { return e.GenAI.Tool.Name }
-	case "gen_ai.tool.call.id":
-		return func(e *event.Event) string { return e.GenAI.Tool.Call.ID }
-	case "gen_ai.prompt.name":
-		return func(e *event.Event) string { return e.GenAI.Prompt.Name }
-	case "error.type":
-		return func(e *event.Event) string { return e.Error.Type }
-	case "mcp.method.name":
-		return func(e *event.Event) string { return e.MCP.Method.Name }
-	case "mcp.flow.id":
-		return func(e *event.Event) string { return e.MCP.Flow.ID }
-	case "mcp.session.id":
-		return func(e *event.Event) string { return e.MCP.Session.ID }
-	case "mcp.protocol.version":
-		return func(e *event.Event) string { return e.MCP.Protocol.Version }
-	case "mcp.client.name":
-		return func(e *event.Event) string { return e.MCP.Client.Name }
-	case "mcp.client.version":
-		return func(e *event.Event) string { return e.MCP.Client.Version }
-	case "mcp.client.id":
-		return func(e *event.Event) string { return e.MCP.Client.ID }
-	case "mcp.server.name":
-		return func(e *event.Event) string { return e.MCP.Server.Name }
-	case "mcp.server.version":
-		return func(e *event.Event) string { return e.MCP.Server.Version }
-	case "mcp.server.url":
-		return func(e *event.Event) string { return e.MCP.Server.URL }
-	case "mcp.server.transport":
-		return func(e *event.Event) string { return e.MCP.Server.Transport }
-	case "mcp.server.package.registry":
-		return func(e *event.Event) string { return e.MCP.Server.Package.Registry }
-	case "mcp.server.package.name":
-		return func(e *event.Event) string { return e.MCP.Server.Package.Name }
-	case "mcp.server.package.version":
-		return func(e *event.Event) string { return e.MCP.Server.Package.Version }
-	case "mcp.resource.uri":
-		return func(e *event.Event) string { return e.MCP.Resource.URI }
-	case "mcp.auth.method":
-		return func(e *event.Event) string { return e.MCP.Auth.Method }
-	case "mcp.auth.subject":
-		return func(e *event.Event) string { return e.MCP.Auth.Subject }
-	case "mcp.auth.issuer":
-		return func(e *event.Event) string { return e.MCP.Auth.Issuer }
-	case "mcp.auth.client_id":
-		return func(e *event.Event) string { return e.MCP.Auth.ClientID }
-	case "mcp.approval.decision":
-		return func(e *event.Event) string { return e.MCP.Approval.Decision }
-	case "mcp.approval.source":
-		return func(e *event.Event) string { return e.MCP.Approval.Source }
-	case "mcp.egress.kind":
-		return func(e *event.Event) string { return e.MCP.Egress.Kind }
-	case "mcp.data.classification":
-		return func(e *event.Event) string { return e.MCP.Data.Classification }
-	case "mcp.data.trust":
-		return func(e *event.Event) string { return e.MCP.Data.Trust }
-	case "user.domain":
-		return func(e *event.Event) string { return e.User.Domain }
-	case "observer.name":
-		return func(e *event.Event) string { return e.Observer.Name }
-	case "gen_ai.agent.id":
-		return func(e *event.Event) string { return e.GenAI.Agent.ID }
-	case "gen_ai.agent.name":
-		return func(e *event.Event) string { return e.GenAI.Agent.Name }
-	case "gen_ai.tool.type":
-		return func(e *event.Event) string { return e.GenAI.Tool.Type }
-	case "error.code":
-		return func(e *event.Event) string { return e.Error.Code }
-	case "mcp.direction":
-		return func(e *event.Event) string { return e.MCP.Direction }
-	case "mcp.phase":
-		return func(e *event.Event) string { return e.MCP.Phase }
-	case "mcp.server.id":
-		return func(e *event.Event) string { return e.MCP.Server.ID }
-	case "mcp.server.trust":
-		return func(e *event.Event) string { return e.MCP.Server.Trust }
-	case "mcp.server.instructions_hash":
-		return func(e *event.Event) string { return e.MCP.Server.InstructionsHash }
-	case "mcp.server.package.digest":
-		return func(e *event.Event) string { return e.MCP.Server.Package.Digest }
-	case "mcp.result.hash":
-		return func(e *event.Event) string { return e.MCP.Result.Hash }
-	case "mcp.tool.description_hash":
-		return func(e *event.Event) string { return e.MCP.Tool.DescriptionHash }
-	case "mcp.tool.input_schema_hash":
-		return func(e *event.Event) string { return e.MCP.Tool.InputSchemaHash }
-	case "mcp.tool.definition_hash":
-		return func(e *event.Event) string { return e.MCP.Tool.DefinitionHash }
-	case "mcp.auth.actor":
-		return func(e *event.Event) string { return e.MCP.Auth.Actor }
-	case "mcp.approval.approver":
-		return func(e *event.Event) string { return e.MCP.Approval.Approver }
-	case "mcp.tools_list.hash":
-		return func(e *event.Event) string { return e.MCP.ToolsList.Hash }
+// objectPaths are the event fields kept as JSON text in a rec (see
+// trim.go): decoding them costs a parse.
+var objectPaths = [...]string{
+	"gen_ai.tool.call.arguments", "gen_ai.tool.call.result", "mcp.tool.input_schema", "mcp.tool.output_schema", "labels",
+}
+
+// objectUse reports whether a condition may read an object field of the
+// event it runs on (cur) or of the events of earlier steps (steps): whether
+// one of its field paths (gen_ai.tool.call.arguments, steps[0].mcp.tool, a
+// bare gen_ai) is, contains or lies inside an object field. Helper
+// functions only see their arguments (arg(p) is rewritten to
+// json_path(gen_ai.tool.call.arguments, p)), so the paths tell it all. When
+// in doubt, both are true.
+func objectUse(n ast.Node) (cur, steps bool) {
+	v := &pathFinder{inner: map[ast.Node]bool{}}
+	func() {
+		defer func() {
+			if recover() != nil {
+				v.paths = append(v.paths, chainPath{path: "", steps: false}, chainPath{path: "", steps: true})
+			}
+		}()
+		ast.Walk(&n, v)
+	}()
+	for _, p := range v.paths {
+		if v.inner[p.node] {
+			continue
+		}
+		for _, o := range objectPaths {
+			if p.path == "" || p.path == o || strings.HasPrefix(o, p.path+".") || strings.HasPrefix(p.path, o+".") {
+				if p.steps {
+					steps = true
+				} else {
+					cur = true
+				}
+			}
+		}
 	}
-	return nil
+	return cur, steps
+}
+
+type chainPath struct {
+	node  ast.Node
+	path  string // dotted field path; "" for the whole event
+	steps bool   // rooted at steps[i]
+}
+
+// pathFinder collects the field access chains of a tree; inner marks the
+// nodes that are part of a longer chain.
+type pathFinder struct {
+	paths []chainPath
+	inner map[ast.Node]bool
+}
+
+func (v *pathFinder) Visit(n *ast.Node) {
+	switch x := (*n).(type) {
+	case *ast.IdentifierNode:
+		v.paths = append(v.paths, chainPath{node: x, path: x.Value})
+	case *ast.MemberNode:
+		v.inner[x.Node] = true
+		if p, steps, ok := memberPath(x); ok {
+			v.paths = append(v.paths, chainPath{node: x, path: p, steps: steps})
+		} else { // a computed member: assume the whole event, either one
+			v.paths = append(v.paths, chainPath{node: x}, chainPath{node: x, steps: true})
+		}
+	case *ast.ChainNode:
+		v.inner[x.Node] = true
+		if m, ok := x.Node.(*ast.MemberNode); ok {
+			if p, steps, ok := memberPath(m); ok {
+				v.paths = append(v.paths, chainPath{node: x, path: p, steps: steps})
+			}
+		}
+	}
+}
+
+// memberPath returns the dotted path of a member chain, relative to the
+// event it starts from (the current one, or steps[i]).
+func memberPath(m *ast.MemberNode) (path string, steps, ok bool) {
+	var parts []string
+	var n ast.Node = m
+	for {
+		switch x := n.(type) {
+		case *ast.ChainNode:
+			n = x.Node
+			continue
+		case *ast.MemberNode:
+			if id, isID := x.Node.(*ast.IdentifierNode); isID && id.Value == "steps" {
+				slices.Reverse(parts)
+				return strings.Join(parts, "."), true, true
+			}
+			s, isStr := x.Property.(*ast.StringNode)
+			if !isStr {
+				return "", false, false
+			}
+			parts = append(parts, s.Value)
+			n = x.Node
+			continue
+		case *ast.IdentifierNode:
+			if x.Value == "steps" {
+				return "", true, true
+			}
+			parts = append(parts, x.Value)
+			slices.Reverse(parts)
+			return strings.Join(parts, "."), false, true
+		}
+		return "", false, false
+	}
 }

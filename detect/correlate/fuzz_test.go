@@ -16,7 +16,7 @@ func fuzzEvents(data []byte) []*event.Event {
 	var evs []*event.Event
 	at := time.Duration(0)
 	pick := func(b byte, xs ...string) string { return xs[int(b)%len(xs)] }
-	for i := 0; i+2 < len(data) && len(evs) < 2000; i += 3 {
+	for i := 0; i+2 < len(data) && len(evs) < 400; i += 3 {
 		at += time.Duration(int(data[i])-96) * 5 * time.Second
 		e := ev(at, fmt.Sprintf("e%d", len(evs)))
 		k, w := data[i+1], data[i+2]

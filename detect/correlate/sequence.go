@@ -35,8 +35,13 @@ type seqRule struct {
 	groups   []int  // key groups used by the rule; groups[0] is the rule's by
 	positive uint64 // steps that are not absences
 	names    []string
-	scratch  []*event.Event
-	st       *store[seqState]
+	scratch  []*event.Event // steps handed to a condition
+	recs     []*rec         // the rec of each step, while decoding
+	stepEvs  []event.Event  // decoded steps
+	// objCur and objSteps tell whether the conditions evaluated in order
+	// read the objects (arguments...) of the event or of earlier steps.
+	objCur, objSteps bool
+	st               *store[seqState]
 }
 
 type seqStep struct {
@@ -55,7 +60,7 @@ type seqState struct {
 // pending is a partial match.
 type pending struct {
 	start, last int64
-	evs         []*event.Event // one per matched position
+	evs         []*rec // one per matched position
 }
 
 func newSequence(c *Correlator, r *rules.Rule) (*seqRule, error) {
@@ -85,6 +90,10 @@ func newSequence(c *Correlator, r *rules.Rule) (*seqRule, error) {
 			gi = len(s.groups) - 1
 		}
 		step := seqStep{name: st.Name, cond: newCond(st.Condition), count: max(st.Count, 1), group: gi}
+		if step.cond != nil && step.cond.usesSteps {
+			cur, steps := objectUse(st.Condition.Program.Node())
+			s.objCur, s.objSteps = s.objCur || cur, s.objSteps || steps
+		}
 		s.steps = append(s.steps, step)
 		if st.Not {
 			if i == 0 || st.Count > 1 {
@@ -111,6 +120,8 @@ func newSequence(c *Correlator, r *rules.Rule) (*seqRule, error) {
 	s.m = len(s.pos)
 	s.trailing = len(gap) > 0
 	s.scratch = make([]*event.Event, len(s.steps))
+	s.recs = make([]*rec, len(s.steps))
+	s.stepEvs = make([]event.Event, len(s.steps))
 	s.st = newStore(s.maxKeys(c), func(st *seqState) {
 		for _, p := range st.slots {
 			if p != nil {
@@ -162,19 +173,19 @@ func (s *seqRule) observe(c *Correlator, ev *event.Event, o *obs) (int, bool) {
 		}
 		o.key = k
 	} else {
-		o.keys = make([]string, len(s.groups))
-		any := false
+		o.aux = make([]string, len(s.groups))
+		found := false
 		for gi, g := range s.groups {
 			if k, ok := c.key(&s.base, g, ev); ok {
-				o.keys[gi] = k
-				any = true
+				o.aux[gi] = k
+				found = true
 			}
 		}
-		if !any {
+		if !found {
 			s.n.noKey++
 			return keepNone, false
 		}
-		o.key = o.keys[0]
+		o.key = o.aux[0]
 	}
 	o.hit, o.cand = hit, cand
 	if cand != 0 || hit&s.positive != 0 {
@@ -201,11 +212,11 @@ func (s *seqRule) apply(c *Correlator, it *item, o *obs, late bool, emit func(Ma
 		}
 		return
 	}
-	if o.keys == nil {
+	if o.aux == nil {
 		s.applyKey(c, it, o, 0, o.key, late, emit)
 		return
 	}
-	for gi, k := range o.keys {
+	for gi, k := range o.aux {
 		if k != "" {
 			s.applyKey(c, it, o, gi, k, late, emit)
 		}
@@ -237,12 +248,12 @@ func (s *seqRule) applyKey(c *Correlator, it *item, o *obs, gi int, key string, 
 				continue
 			}
 			slots[i] = nil
-			p.evs = append(p.evs, it.ev)
+			p.evs = append(p.evs, it.rec)
 			p.last = ts
 			if state+1 == s.m && !s.trailing {
 				// Complete: the key starts afresh and the event is used up.
 				s.n.matches++
-				emit(s.match(key, p, ts))
+				emit(s.match(c, key, p, ts))
 				clear(slots)
 				s.persist(e)
 				return
@@ -257,7 +268,7 @@ func (s *seqRule) applyKey(c *Correlator, it *item, o *obs, gi int, key string, 
 			s.n.lateDropped++ // its window has closed already
 		case s.m == 1 && !s.trailing:
 			s.n.matches++
-			emit(s.match(key, &pending{start: ts, last: ts, evs: []*event.Event{it.ev}}, ts))
+			emit(s.match(c, key, &pending{start: ts, last: ts, evs: []*rec{it.rec}}, ts))
 		default:
 			if e == nil {
 				e = s.st.add(key)
@@ -265,8 +276,8 @@ func (s *seqRule) applyKey(c *Correlator, it *item, o *obs, gi int, key string, 
 			if e.s.slots == nil {
 				e.s.slots = make([]*pending, s.slotCount())
 			}
-			evs := make([]*event.Event, 1, s.m)
-			evs[0] = it.ev
+			evs := make([]*rec, 1, s.m)
+			evs[0] = it.rec
 			s.place(e.s.slots, 1, &pending{start: ts, last: ts, evs: evs})
 		}
 	}
@@ -306,16 +317,27 @@ func (s *seqRule) matches(c *Correlator, k int, o *obs, it *item, p *pending) bo
 		return false
 	}
 	steps := s.scratch[:k]
-	clear(steps)
 	if p != nil {
-		for j, ev := range p.evs {
+		for j, r := range p.evs {
 			if st := s.pos[j]; st < k {
-				steps[st] = ev
+				s.recs[st] = r // the last event of a counted step wins
+			}
+		}
+		for st, r := range s.recs[:k] {
+			if r != nil {
+				c.trim.decode(r, &s.stepEvs[st], s.objSteps)
+				steps[st] = &s.stepEvs[st]
 			}
 		}
 	}
-	ok := c.test(&s.base, s.steps[k].cond, it.ev, steps)
+	ok := c.test(&s.base, s.steps[k].cond, c.current(it, s.objCur), steps)
+	for st := range steps {
+		if steps[st] != nil {
+			s.stepEvs[st] = event.Event{}
+		}
+	}
 	clear(steps)
+	clear(s.recs)
 	return ok
 }
 
@@ -342,7 +364,7 @@ func (s *seqRule) deadline(st *seqState) int64 {
 
 func (s *seqRule) expire(c *Correlator, now int64, out *[]Match) {
 	s.st.expire(now, func(e *entry[seqState]) (int64, bool) {
-		s.close(e, now, out)
+		s.close(c, e, now, out)
 		next := s.deadline(&e.s)
 		return next, next != math.MaxInt64
 	})
@@ -350,7 +372,7 @@ func (s *seqRule) expire(c *Correlator, now int64, out *[]Match) {
 
 // close ends the pending matches of e whose window ended before now; a
 // trailing absence that was not ended by its not-step fires.
-func (s *seqRule) close(e *entry[seqState], now int64, out *[]Match) {
+func (s *seqRule) close(c *Correlator, e *entry[seqState], now int64, out *[]Match) {
 	for i, p := range e.s.slots {
 		if p == nil {
 			continue
@@ -362,24 +384,26 @@ func (s *seqRule) close(e *entry[seqState], now int64, out *[]Match) {
 		e.s.slots[i] = nil
 		if s.trailing && i == s.m-1 {
 			s.n.matches++
-			*out = append(*out, s.match(e.key, p, end))
+			*out = append(*out, s.match(c, e.key, p, end))
 		}
 	}
 }
 
 func (s *seqRule) flush(c *Correlator, out *[]Match) {
-	s.st.drain(func(e *entry[seqState]) { s.close(e, math.MaxInt64, out) })
+	s.st.drain(func(e *entry[seqState]) { s.close(c, e, math.MaxInt64, out) })
 }
 
-func (s *seqRule) match(key string, p *pending, at int64) Match {
+func (s *seqRule) match(c *Correlator, key string, p *pending, at int64) Match {
+	evs := make([]*event.Event, len(p.evs))
 	byStep := make([]*event.Event, len(s.steps))
-	for j, ev := range p.evs {
-		byStep[s.pos[j]] = ev
+	for j, r := range p.evs {
+		evs[j] = c.trim.event(r)
+		byStep[s.pos[j]] = evs[j]
 	}
 	return Match{
 		Rule:       s.r,
 		Key:        key,
-		Events:     p.evs,
+		Events:     evs,
 		Steps:      slices.Clone(s.names[:len(p.evs)]),
 		StepEvents: byStep,
 		State:      rules.State{Count: len(p.evs), Key: key, Window: windowText(s.within)},

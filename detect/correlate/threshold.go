@@ -54,20 +54,20 @@ func (t *thrRule) observe(c *Correlator, ev *event.Event, o *obs) (int, bool) {
 	if !c.test(&t.base, t.filter, ev, nil) {
 		return keepNone, false
 	}
+	k, ok := c.key(&t.base, t.by, ev)
+	if !ok {
+		t.n.noKey++
+		return keepNone, false
+	}
 	if t.distinct != nil {
 		v, err := c.x.value(t.distinct, ev)
 		if err != nil {
 			c.fail(&t.base, "distinct", err)
 		}
 		if v == "" {
-			return keepNone, false
+			return keepNone, false // no value to count
 		}
 		o.val = c.internValue(v)
-	}
-	k, ok := c.key(&t.base, t.by, ev)
-	if !ok {
-		t.n.noKey++
-		return keepNone, false
 	}
 	o.key = k
 	return keepLight, true
@@ -112,7 +112,7 @@ func (t *thrRule) apply(c *Correlator, it *item, o *obs, late bool, emit func(Ma
 	}
 	if len(s.stamps) >= t.count && (!s.fired || newest-s.last > t.within) {
 		t.n.matches++
-		emit(t.match(o.key, s.stamps, it, newest))
+		emit(t.match(c, o.key, s.stamps, it, newest))
 		clear(s.stamps)
 		s.stamps = s.stamps[:0]
 		s.fired, s.last = true, newest
@@ -138,7 +138,7 @@ func (t *thrRule) add(s *thrState, st stamp) {
 	s.stamps = slices.Insert(s.stamps, i, st)
 }
 
-func (t *thrRule) match(key string, stamps []stamp, it *item, at int64) Match {
+func (t *thrRule) match(c *Correlator, key string, stamps []stamp, it *item, at int64) Match {
 	m := Match{
 		Rule:   t.r,
 		Key:    key,
@@ -147,8 +147,8 @@ func (t *thrRule) match(key string, stamps []stamp, it *item, at int64) Match {
 		Time:   toTime(at),
 	}
 	for i, st := range stamps {
-		if st.t == it.ts && st.id == it.id && it.ev != nil {
-			m.Events[i] = it.ev
+		if st.t == it.ts && st.id == it.id {
+			m.Events[i] = c.evidence(it)
 		} else {
 			m.Events[i] = stub(st.t, st.id)
 		}

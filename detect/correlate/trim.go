@@ -1,164 +1,268 @@
 package correlate
 
 import (
+	"encoding/json"
+	"math"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/mcpsoc/mcpsoc/ingest/event"
 )
 
-// trimmer makes the copies of events the Correlator keeps. A copy shares no
-// memory with the caller's event (the caller may reuse it), its free-text
-// fields are cut to limit bytes, and its strings live in one allocation.
+// rec is the compact, trimmed copy of an event that the Correlator keeps:
+// in the reorder buffer, in pending sequence matches, as the evidence of a
+// match. An event.Event is a 1.4 KB struct of mostly empty strings; a rec
+// holds only the fields that are set, their text (and the JSON text of its
+// objects) in one string, with few pointers for the garbage collector to
+// follow. It shares no memory with the caller's event, which the caller may
+// reuse.
 //
-// A full copy keeps every field, the argument and schema objects cut to a
-// budget of limit bytes of text each. A light copy keeps the identity fields
-// only (who, where, which tool, what happened) and drops free text, argument
-// and schema objects, entities and labels: it is what a threshold match
-// shows for its triggering event.
+// A full rec keeps every field, each free text cut to the trimmer's limit
+// and each JSON object (arguments, structured result, schemas, labels) to a
+// budget of limit bytes of text. A light rec keeps the identity fields only
+// (who, where, which tool, what happened) and drops free text, objects and
+// entities: it is what a threshold match shows for its triggering event.
+type rec struct {
+	ts time.Time
+	// data is the field table then the text of every field kept, one after
+	// the other. The table has one entry of recEntry bytes per field: its
+	// index (idx < listBase: a string field, see fields.go; listBase+i: an
+	// element of string list i; objBase+i: the JSON text of object i) and
+	// the end of its text, little endian, counted from the start of the
+	// text.
+	data string
+	n    int // fields in the table
+	sc   recScalars
+	ents []event.Entity
+}
+
+const recEntry = 5
+
+const (
+	listBase = 128
+	objBase  = 250
+)
+
+// The objects of an event, kept as compact JSON text.
+const (
+	objArgs = iota
+	objResult
+	objInSchema
+	objOutSchema
+	objLabels
+	numObjects
+)
+
+type recScalars struct {
+	duration, bytes, toolsCount int64
+	flags                       uint8
+	hints                       [6]int8 // -1 nil, 0 false, 1 true
+}
+
+const (
+	flagIsError = 1 << iota
+	flagTruncated
+	flagDefinitionChanged
+	flagPassthrough
+)
+
+// trimmer encodes and decodes recs. Its buffers are reused: it belongs to
+// one Correlator.
 type trimmer struct {
+	limit      int
+	text, tabl []byte
+}
+
+// recWriter collects the text and the field table of a rec being encoded.
+// It lives on the stack of encode (no write barriers); its buffers are the
+// trimmer's.
+type recWriter struct {
 	limit int
-	ptrs  []*string // scratch
+	text  []byte
+	tabl  []byte
 }
 
-// kept is a copy of an event plus the storage of its boolean hints, so that
-// one allocation holds both.
-type kept struct {
-	ev    event.Event
-	hints [6]bool
+func (w *recWriter) entry(idx int) {
+	end := uint32(len(w.text))
+	w.tabl = append(w.tabl, byte(idx), byte(end), byte(end>>8), byte(end>>16), byte(end>>24))
 }
 
-func (t *trimmer) full(ev *event.Event) *event.Event  { return t.copy(ev, false) }
-func (t *trimmer) light(ev *event.Event) *event.Event { return t.copy(ev, true) }
-
-// copy copies ev. The lists of fields below must name every field of
-// event.Event that holds memory (strings, lists, maps, pointers):
-// TestTrimCoversEveryField fails when the event grows a field they miss.
-func (t *trimmer) copy(ev *event.Event, light bool) *event.Event {
-	k := new(kept)
-	k.ev = *ev
-	out := &k.ev
-	t.ptrs = t.ptrs[:0]
-	if light {
-		out.Labels = nil
-		out.GenAI.Tool.Call.Arguments = nil
-		out.GenAI.Tool.Call.Result = nil
-		out.MCP.Server.Instructions = ""
-		out.MCP.Result.Text = ""
-		out.MCP.Tool.Description = ""
-		out.MCP.Tool.InputSchema = nil
-		out.MCP.Tool.OutputSchema = nil
-		out.MCP.Entities = nil
-		out.Error.Message = ""
-	} else {
-		out.Labels = copyLabels(ev.Labels, t.limit)
-		out.GenAI.Tool.Call.Arguments = copyObject(ev.GenAI.Tool.Call.Arguments, t.limit)
-		out.GenAI.Tool.Call.Result = copyObject(ev.GenAI.Tool.Call.Result, t.limit)
-		out.MCP.Tool.InputSchema = copyObject(ev.MCP.Tool.InputSchema, t.limit)
-		out.MCP.Tool.OutputSchema = copyObject(ev.MCP.Tool.OutputSchema, t.limit)
-		if len(ev.MCP.Entities) > 0 {
-			out.MCP.Entities = slices.Clone(ev.MCP.Entities)
-			for i := range out.MCP.Entities {
-				e := &out.MCP.Entities[i]
-				t.ptrs = append(t.ptrs, &e.Role, &e.Type, &e.ID, &e.Owner, &e.Visibility, &e.TenantID, &e.Classification)
-			}
-		} else {
-			out.MCP.Entities = nil
-		}
-	}
-	// Boolean hints point into k.
-	for i, p := range [...]**bool{
-		&out.MCP.Tool.Annotations.ReadOnlyHint, &out.MCP.Tool.Annotations.DestructiveHint,
-		&out.MCP.Tool.Annotations.IdempotentHint, &out.MCP.Tool.Annotations.OpenWorldHint,
-		&out.MCP.Tool.Annotations.Declared, &out.MCP.Auth.AudienceValid,
-	} {
-		if *p != nil {
-			k.hints[i] = **p
-			*p = &k.hints[i]
-		}
-	}
-	for _, l := range [...]*event.Strings{
-		&out.Event.Category, &out.Event.Type, &out.Tags, &out.User.Roles,
-		&out.Email.From.Address, &out.Email.To.Address, &out.Email.CC.Address, &out.Email.BCC.Address,
-		&out.MCP.Server.Roots, &out.MCP.Result.ContentTypes, &out.MCP.Tool.Capabilities,
-		&out.MCP.Auth.Audience, &out.MCP.Auth.Scopes, &out.MCP.Auth.Resource, &out.MCP.Egress.Recipients,
-		&out.MCP.Egress.Observed.Email.From.Address, &out.MCP.Egress.Observed.Email.To.Address,
-		&out.MCP.Egress.Observed.Email.CC.Address, &out.MCP.Egress.Observed.Email.BCC.Address,
-		&out.MCP.Data.Labels, &out.MCP.ToolsList.Names, &out.MCP.RedactedPaths,
-	} {
-		if len(*l) == 0 {
-			*l = nil
-			continue
-		}
-		*l = slices.Clone(*l)
-		for i := range *l {
-			t.ptrs = append(t.ptrs, &(*l)[i])
-		}
-	}
-	t.ptrs = appendStringFields(t.ptrs, out)
-	t.intern()
-	return out
+func (w *recWriter) str(i int, s string) {
+	w.text = append(w.text, clip(s, w.limit)...)
+	w.entry(i)
 }
 
-// intern moves every string t.ptrs points to into one new allocation, each
-// cut to the limit.
-func (t *trimmer) intern() {
-	n := 0
-	for _, p := range t.ptrs {
-		*p = clip(*p, t.limit)
-		n += len(*p)
+func (w *recWriter) list(i int, l event.Strings) {
+	for _, s := range l {
+		w.text = append(w.text, clip(s, w.limit)...)
+		w.entry(listBase + i)
 	}
-	if n == 0 {
+}
+
+func (w *recWriter) obj(i int, m map[string]any) {
+	if len(m) == 0 {
 		return
 	}
-	var b strings.Builder
-	b.Grow(n)
-	for _, p := range t.ptrs {
-		b.WriteString(*p)
+	start, budget := len(w.text), w.limit
+	w.text = appendJSON(w.text, m, &budget, false, 0)
+	if budget <= 0 {
+		// Cut: do it again in key order, so that the same object always
+		// keeps the same part.
+		budget = w.limit
+		w.text = appendJSON(w.text[:start], m, &budget, true, 0)
 	}
-	arena := b.String()
-	off := 0
-	for _, p := range t.ptrs {
-		l := len(*p)
-		*p = arena[off : off+l]
-		off += l
-	}
-	clear(t.ptrs)
+	w.entry(objBase + i)
 }
 
-// appendStringFields appends a pointer to every scalar string field of e
-// (those inside Entities, string lists and maps aside).
-func appendStringFields(ps []*string, e *event.Event) []*string {
-	return append(ps,
-		&e.Event.ID, &e.Event.Kind, &e.Event.Action, &e.Event.Outcome, &e.Event.Provider, &e.Event.Dataset,
-		&e.Organization.ID, &e.Organization.Name,
-		&e.User.ID, &e.User.Name, &e.User.Email, &e.User.Domain,
-		&e.Source.IP, &e.Destination.Domain, &e.Destination.IP, &e.Host.Name,
-		&e.URL.Full, &e.URL.Domain,
-		&e.Observer.Name, &e.Observer.Type, &e.Observer.Vendor, &e.Observer.Product, &e.Observer.Version,
-		&e.Trace.ID, &e.Span.ID, (*string)(&e.JSONRPC.Request.ID),
-		&e.GenAI.Agent.ID, &e.GenAI.Agent.Name, &e.GenAI.Agent.Version,
-		&e.GenAI.Operation.Name, &e.GenAI.Conversation.ID, &e.GenAI.Tool.Name, &e.GenAI.Tool.Type,
-		&e.GenAI.Tool.Call.ID, &e.GenAI.Prompt.Name,
-		&e.Error.Type, &e.Error.Code, &e.Error.Message,
-		&e.MCP.Method.Name, &e.MCP.Direction, &e.MCP.Phase, &e.MCP.Flow.ID, &e.MCP.Session.ID, &e.MCP.Protocol.Version,
-		&e.MCP.Client.Name, &e.MCP.Client.Title, &e.MCP.Client.Version, &e.MCP.Client.ID,
-		&e.MCP.Server.Name, &e.MCP.Server.Version, &e.MCP.Server.ID, &e.MCP.Server.URL, &e.MCP.Server.Transport,
-		&e.MCP.Server.Package.Registry, &e.MCP.Server.Package.Name, &e.MCP.Server.Package.Version,
-		&e.MCP.Server.Package.Digest, &e.MCP.Server.Package.Publisher,
-		&e.MCP.Server.Instructions, &e.MCP.Server.InstructionsHash, &e.MCP.Server.Trust,
-		&e.MCP.Resource.URI, &e.MCP.Result.Text, &e.MCP.Result.Type, &e.MCP.Result.Hash,
-		&e.MCP.Tool.Title, &e.MCP.Tool.Description, &e.MCP.Tool.Annotations.Title,
-		&e.MCP.Tool.DescriptionHash, &e.MCP.Tool.InputSchemaHash, &e.MCP.Tool.DefinitionHash,
-		&e.MCP.Tool.PreviousDefinitionHash,
-		&e.MCP.Auth.Method, &e.MCP.Auth.Subject, &e.MCP.Auth.Issuer, &e.MCP.Auth.ClientID,
-		&e.MCP.Auth.TokenIDHash, &e.MCP.Auth.Actor,
-		&e.MCP.Approval.Decision, &e.MCP.Approval.Source, &e.MCP.Approval.Approver, &e.MCP.Approval.PolicyID,
-		&e.MCP.Egress.Kind, &e.MCP.Egress.Observed.Destination.Domain, &e.MCP.Egress.Observed.Destination.IP,
-		&e.MCP.Data.Classification, &e.MCP.Data.Trust,
-		&e.MCP.ToolsList.Hash, &e.MCP.Audit.SchemaVersion, &e.MCP.Audit.Adapter,
-	)
+func (w *recWriter) labels(m map[string]string) {
+	if len(m) == 0 {
+		return
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	w.text = append(w.text, '{')
+	for i, k := range keys {
+		if i > 0 {
+			w.text = append(w.text, ',')
+		}
+		w.text = appendJSONString(w.text, clip(k, w.limit))
+		w.text = append(w.text, ':')
+		w.text = appendJSONString(w.text, clip(m[k], w.limit))
+	}
+	w.text = append(w.text, '}')
+	w.entry(objBase + objLabels)
+}
+
+func newTrimmer(limit int) *trimmer {
+	return &trimmer{limit: limit}
+}
+
+func (t *trimmer) full(ev *event.Event) *rec  { return t.encode(ev, false) }
+func (t *trimmer) light(ev *event.Event) *rec { return t.encode(ev, true) }
+
+func (t *trimmer) encode(ev *event.Event, light bool) *rec {
+	w := recWriter{limit: t.limit, text: t.text[:0], tabl: t.tabl[:0]}
+	encodeFields(&w, ev, light)
+	if !light {
+		w.obj(objArgs, ev.GenAI.Tool.Call.Arguments)
+		w.obj(objResult, ev.GenAI.Tool.Call.Result)
+		w.obj(objInSchema, ev.MCP.Tool.InputSchema)
+		w.obj(objOutSchema, ev.MCP.Tool.OutputSchema)
+		w.labels(ev.Labels)
+	}
+	var b strings.Builder
+	b.Grow(len(w.tabl) + len(w.text))
+	b.Write(w.tabl)
+	b.Write(w.text)
+	r := &rec{ts: ev.Timestamp, data: b.String(), n: len(w.tabl) / recEntry}
+	t.text, t.tabl = w.text, w.tabl
+	r.sc = recScalars{
+		duration:   ev.Event.Duration,
+		bytes:      ev.MCP.Result.Bytes,
+		toolsCount: ev.MCP.ToolsList.Count,
+	}
+	for i, f := range [...]bool{ev.MCP.Result.IsError, ev.MCP.Result.Truncated, ev.MCP.Tool.DefinitionChanged, ev.MCP.Auth.Passthrough} {
+		if f {
+			r.sc.flags |= 1 << i
+		}
+	}
+	for i, h := range hintFields(ev) {
+		switch {
+		case *h == nil:
+			r.sc.hints[i] = -1
+		case **h:
+			r.sc.hints[i] = 1
+		}
+	}
+	if !light && len(ev.MCP.Entities) > 0 {
+		r.ents = slices.Clone(ev.MCP.Entities)
+		for i := range r.ents {
+			e := &r.ents[i]
+			for _, p := range [...]*string{&e.Role, &e.Type, &e.ID, &e.Owner, &e.Visibility, &e.TenantID, &e.Classification} {
+				*p = strings.Clone(clip(*p, t.limit))
+			}
+		}
+	}
+	return r
+}
+
+// decode writes r into dst, which must be the zero Event. Its strings,
+// lists and entities share memory with r: read-only. Objects are parsed
+// again from their JSON text unless objects is false (a condition that
+// does not read them).
+func (t *trimmer) decode(r *rec, dst *event.Event, objects bool) {
+	dst.Timestamp = r.ts
+	text := r.data[r.n*recEntry:]
+	start := 0
+	for i := range r.n {
+		e := r.data[i*recEntry : (i+1)*recEntry]
+		idx := int(e[0])
+		end := int(uint32(e[1]) | uint32(e[2])<<8 | uint32(e[3])<<16 | uint32(e[4])<<24)
+		s := text[start:end]
+		start = end
+		switch {
+		case idx < listBase:
+			setString(dst, idx, s)
+		case idx < objBase:
+			l := listField(dst, idx-listBase)
+			*l = append(*l, s)
+		case objects:
+			switch idx - objBase {
+			case objArgs:
+				dst.GenAI.Tool.Call.Arguments = parseObject(s)
+			case objResult:
+				dst.GenAI.Tool.Call.Result = parseObject(s)
+			case objInSchema:
+				dst.MCP.Tool.InputSchema = parseObject(s)
+			case objOutSchema:
+				dst.MCP.Tool.OutputSchema = parseObject(s)
+			case objLabels:
+				_ = json.Unmarshal([]byte(s), &dst.Labels)
+			}
+		}
+	}
+	dst.Event.Duration = r.sc.duration
+	dst.MCP.Result.Bytes = r.sc.bytes
+	dst.MCP.ToolsList.Count = r.sc.toolsCount
+	dst.MCP.Result.IsError = r.sc.flags&flagIsError != 0
+	dst.MCP.Result.Truncated = r.sc.flags&flagTruncated != 0
+	dst.MCP.Tool.DefinitionChanged = r.sc.flags&flagDefinitionChanged != 0
+	dst.MCP.Auth.Passthrough = r.sc.flags&flagPassthrough != 0
+	for i, h := range hintFields(dst) {
+		if v := r.sc.hints[i]; v >= 0 {
+			b := v == 1
+			*h = &b
+		}
+	}
+	dst.MCP.Entities = r.ents
+}
+
+// event returns a new Event holding r, objects included.
+func (t *trimmer) event(r *rec) *event.Event {
+	e := new(event.Event)
+	t.decode(r, e, true)
+	return e
+}
+
+// id returns the event.id of r.
+func (r *rec) id() string {
+	if r.n > 0 && r.data[0] == 0 { // event.id is string field 0
+		e := r.data[:recEntry]
+		end := int(uint32(e[1]) | uint32(e[2])<<8 | uint32(e[3])<<16 | uint32(e[4])<<24)
+		return r.data[r.n*recEntry : r.n*recEntry+end]
+	}
+	return ""
+}
+
+func hintFields(e *event.Event) [6]**bool {
+	a := &e.MCP.Tool.Annotations
+	return [6]**bool{&a.ReadOnlyHint, &a.DestructiveHint, &a.IdempotentHint, &a.OpenWorldHint, &a.Declared, &e.MCP.Auth.AudienceValid}
 }
 
 // clip cuts s to at most n bytes without splitting a UTF-8 sequence.
@@ -173,119 +277,138 @@ func clip(s string, n int) string {
 	return s[:i]
 }
 
-func copyLabels(m map[string]string, limit int) map[string]string {
-	if len(m) == 0 {
+// parseObject parses the JSON text of an object.
+func parseObject(s string) map[string]any {
+	var m map[string]any
+	if json.Unmarshal([]byte(s), &m) != nil {
 		return nil
 	}
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		out[strings.Clone(clip(k, limit))] = strings.Clone(clip(v, limit))
-	}
-	return out
-}
-
-// copyObject deep-copies a JSON object keeping at most about budget bytes of
-// keys and string values. When the object is larger than the budget, keys
-// are visited in sorted order so that the same input always keeps the same
-// part.
-func copyObject(m map[string]any, budget int) map[string]any {
-	if len(m) == 0 {
-		return nil
-	}
-	b := budget
-	out, _ := copyValue(m, &b, jsonSize(m, budget+1) > budget, 0).(map[string]any)
-	return out
+	return m
 }
 
 const maxDepth = 16
 
-func copyValue(v any, budget *int, sorted bool, depth int) any {
+// appendJSON appends v as JSON, spending budget on keys and strings (one
+// per other scalar); what the budget or maxDepth does not allow is left
+// out. When sorted is set, object keys are visited in order so that what is
+// left out does not depend on map order.
+func appendJSON(b []byte, v any, budget *int, sorted bool, depth int) []byte {
 	if depth > maxDepth {
-		return nil
+		return append(b, "null"...)
 	}
 	switch x := v.(type) {
 	case string:
 		s := clip(x, max(*budget, 0))
 		*budget -= len(s)
-		return strings.Clone(s)
+		return appendJSONString(b, s)
 	case map[string]any:
-		out := make(map[string]any, len(x))
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
+		b = append(b, '{')
+		first := true
+		member := func(k string, e any) {
+			if !first {
+				b = append(b, ',')
+			}
+			first = false
+			*budget -= len(k)
+			b = appendJSONString(b, k)
+			b = append(b, ':')
+			b = appendJSON(b, e, budget, sorted, depth+1)
 		}
 		if sorted {
+			keys := make([]string, 0, len(x))
+			for k := range x {
+				keys = append(keys, k)
+			}
 			slices.Sort(keys)
-		}
-		for _, k := range keys {
-			if *budget <= 0 {
-				break
+			for _, k := range keys {
+				if *budget <= 0 {
+					break
+				}
+				member(k, x[k])
 			}
-			*budget -= len(k)
-			out[strings.Clone(k)] = copyValue(x[k], budget, sorted, depth+1)
+		} else {
+			for k, e := range x {
+				member(k, e)
+			}
 		}
-		return out
+		return append(b, '}')
 	case []any:
-		out := make([]any, 0, len(x))
-		for _, e := range x {
+		b = append(b, '[')
+		for i, e := range x {
 			if *budget <= 0 {
 				break
 			}
-			out = append(out, copyValue(e, budget, sorted, depth+1))
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSON(b, e, budget, sorted, depth+1)
 		}
-		return out
+		return append(b, ']')
 	case []string:
-		out := make([]string, 0, len(x))
-		for _, e := range x {
+		b = append(b, '[')
+		for i, e := range x {
 			if *budget <= 0 {
 				break
+			}
+			if i > 0 {
+				b = append(b, ',')
 			}
 			s := clip(e, *budget)
 			*budget -= len(s)
-			out = append(out, strings.Clone(s))
+			b = appendJSONString(b, s)
 		}
-		return out
-	case bool, float64, int, int64, nil:
+		return append(b, ']')
+	case float64:
 		*budget--
-		return x
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return append(b, "null"...)
+		}
+		return strconv.AppendFloat(b, x, 'g', -1, 64)
+	case int:
+		*budget--
+		return strconv.AppendInt(b, int64(x), 10)
+	case int64:
+		*budget--
+		return strconv.AppendInt(b, x, 10)
+	case bool:
+		*budget--
+		return strconv.AppendBool(b, x)
+	case nil:
+		*budget--
+		return append(b, "null"...)
 	}
 	// Other types (json.Number, typed maps) are kept as text.
+	s := clip(text(v), max(*budget, 0))
 	*budget -= 8
-	return text(v)
+	return appendJSONString(b, s)
 }
 
-// jsonSize estimates the bytes of keys and strings in v, stopping early once
-// it exceeds stop.
-func jsonSize(v any, stop int) int {
-	switch x := v.(type) {
-	case string:
-		return len(x)
-	case map[string]any:
-		n := 0
-		for k, e := range x {
-			n += len(k) + jsonSize(e, stop-n)
-			if n > stop {
-				return n
+// appendJSONString appends s as a JSON string; invalid UTF-8 becomes
+// U+FFFD.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				b = append(b, '\\', c)
+			case c < 0x20:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			default:
+				b = append(b, c)
 			}
+			i++
+			continue
 		}
-		return n
-	case []any:
-		n := 0
-		for _, e := range x {
-			n += jsonSize(e, stop-n)
-			if n > stop {
-				return n
-			}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			b = append(b, `\ufffd`...)
+		} else {
+			b = append(b, s[i:i+n]...)
 		}
-		return n
-	case []string:
-		n := 0
-		for _, e := range x {
-			n += len(e)
-		}
-		return n
-	case bool, float64, int, int64, nil:
-		return 1
+		i += n
 	}
-	return 8
+	return append(b, '"')
 }
