@@ -5,13 +5,6 @@ package correlate
 
 import "github.com/mcpsoc/mcpsoc/ingest/event"
 
-// numStringFields and numListFields count the string and string list fields
-// of event.Event.
-const (
-	numStringFields = 90
-	numListFields   = 22
-)
-
 // stringField returns a reader for a scalar string field of the event given
 // by its condition path, or nil when the path is not such a field.
 func stringField(path string) func(*event.Event) string {

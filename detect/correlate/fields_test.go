@@ -59,7 +59,6 @@ package correlate
 import "github.com/mcpsoc/mcpsoc/ingest/event"
 
 `)
-	fmt.Fprintf(&b, "// numStringFields and numListFields count the string and string list fields\n// of event.Event.\nconst (\n\tnumStringFields = %d\n\tnumListFields = %d\n)\n\n", len(strs), len(lists))
 	b.WriteString("// stringField returns a reader for a scalar string field of the event given\n// by its condition path, or nil when the path is not such a field.\nfunc stringField(path string) func(*event.Event) string {\n\tswitch path {\n")
 	for _, f := range strs {
 		v := "e." + f.goPath
