@@ -65,6 +65,10 @@ type Engine struct {
 	match []*rules.Rule
 	index ruleIndex
 	stats []RuleStats
+	// native and pre are, per match rule, its condition compiled without
+	// the VM and the check of its native conjuncts (correlate.Native).
+	native []func(*event.Event) bool
+	pre    []func(*event.Event) bool
 
 	corr *correlate.Correlator
 	supp *correlate.Suppressor
@@ -97,8 +101,11 @@ func New(set *rules.Set, opts Options) (*Engine, error) {
 	}
 	e.index = newRuleIndex(e.match)
 	e.stats = make([]RuleStats, len(e.match))
+	e.native = make([]func(*event.Event) bool, len(e.match))
+	e.pre = make([]func(*event.Event) bool, len(e.match))
 	for i, r := range e.match {
 		e.stats[i].RuleID = r.ID
+		e.native[i], e.pre[i] = correlate.Native(r.Condition)
 	}
 	return e, nil
 }
@@ -113,7 +120,16 @@ func (e *Engine) Process(ev *event.Event, emit func(*alert.Alert)) {
 		r := e.match[i]
 		st := &e.stats[i]
 		st.Evaluated++
-		ok, err := r.Condition.Eval(&e.vm, &e.env)
+		var ok bool
+		var err error
+		switch {
+		case e.native[i] != nil:
+			ok = e.native[i](ev)
+		case e.pre[i] != nil && !e.pre[i](ev):
+			// A native conjunct is false: so is the condition.
+		default:
+			ok, err = r.Condition.Eval(&e.vm, &e.env)
+		}
 		if err != nil {
 			st.Errors++
 			e.opts.Logger.Debug("rule evaluation failed", "rule_id", r.ID, "event_id", ev.Event.ID, "err", err)

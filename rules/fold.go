@@ -166,20 +166,32 @@ func anchor(sub string) int {
 	return best
 }
 
-// anchorRank is the rarity of the ASCII character c: higher is rarer.
-func anchorRank(c byte) int {
-	if r := strings.IndexByte(byteRank, lowerASCII(c)); r >= 0 {
-		return r
+// anchorRanks holds anchorRank of every byte.
+var anchorRanks = func() (t [256]uint8) {
+	for c := range t {
+		t[c] = uint8(len(byteRank))
+		if r := strings.IndexByte(byteRank, lowerASCII(byte(c))); r >= 0 {
+			t[c] = uint8(r)
+		}
 	}
-	return len(byteRank)
-}
+	return t
+}()
+
+// anchorRank is the rarity of the ASCII character c: higher is rarer.
+func anchorRank(c byte) int { return int(anchorRanks[c]) }
 
 // containsFold reports whether s contains sub, ignoring case.
 func containsFold(s, sub string) bool {
 	if sub == "" {
 		return true
 	}
-	if j := anchor(sub); j >= 0 {
+	return containsFoldAt(s, sub, anchor(sub))
+}
+
+// containsFoldAt is containsFold with j = anchor(sub), for needles prepared
+// at load; sub is not empty.
+func containsFoldAt(s, sub string, j int) bool {
+	if j >= 0 {
 		// Find each occurrence of the anchor with IndexByte, then check
 		// what precedes and follows it.
 		lo, up := lowerASCII(sub[j]), upperASCII(sub[j])

@@ -180,7 +180,7 @@ func fnIContainsAny(args ...any) (any, error) {
 		return false, nil
 	}
 	if l, ok := args[1].(*foldList); ok {
-		return l.in(s), nil
+		return memoized(memoIContainsAny, l, s, func(s string) (any, error) { return l.in(s), nil })
 	}
 	return eachString(args[1], func(sub string) bool { return containsFold(s, sub) }), nil
 }
@@ -220,7 +220,10 @@ func fnInList(args ...any) (any, error) {
 func fnRegex(args ...any) (any, error) {
 	s, ok := str(args[0])
 	m, ok2 := args[1].(*matcher)
-	return ok && ok2 && m.match(s), nil
+	if !ok || !ok2 {
+		return false, nil
+	}
+	return memoized(memoRegex, m, s, func(s string) (any, error) { return m.match(s), nil })
 }
 
 func fnURLDomain(args ...any) (any, error) {
@@ -568,7 +571,7 @@ func fnInjectionScore(args ...any) (_ any, err error) {
 	if !ok {
 		return 0.0, nil
 	}
-	return content.InjectionScore(s), nil
+	return memoized(memoInjectionScore, nil, s, func(s string) (any, error) { return content.InjectionScore(s), nil })
 }
 
 func fnDescriptionScore(args ...any) (_ any, err error) {
@@ -577,7 +580,7 @@ func fnDescriptionScore(args ...any) (_ any, err error) {
 	if !ok {
 		return 0.0, nil
 	}
-	return content.DescriptionScore(s), nil
+	return memoized(memoDescriptionScore, nil, s, func(s string) (any, error) { return content.DescriptionScore(s), nil })
 }
 
 func fnInjectionPhrases(args ...any) (_ any, err error) {
@@ -592,7 +595,10 @@ func fnInjectionPhrases(args ...any) (_ any, err error) {
 func fnHiddenText(args ...any) (_ any, err error) {
 	defer detectorPanic(&err)
 	s, ok := str(args[0])
-	return ok && content.HiddenText(s), nil
+	if !ok {
+		return false, nil
+	}
+	return memoized(memoHiddenText, nil, s, func(s string) (any, error) { return content.HiddenText(s), nil })
 }
 
 func fnBase64Blob(args ...any) (_ any, err error) {
@@ -608,7 +614,10 @@ func fnBase64Blob(args ...any) (_ any, err error) {
 func fnHasSecret(args ...any) (_ any, err error) {
 	defer detectorPanic(&err)
 	s, ok := str(args[0])
-	return ok && content.HasSecret(s), nil
+	if !ok {
+		return false, nil
+	}
+	return memoized(memoHasSecret, nil, s, func(s string) (any, error) { return content.HasSecret(s), nil })
 }
 
 func fnSHA256(args ...any) (any, error) {
@@ -627,6 +636,9 @@ func fnToJSON(args ...any) (any, error) {
 // canonicalJSON returns v as JSON with map keys sorted and no HTML
 // escaping; "" when v cannot be written as JSON.
 func canonicalJSON(v any) string {
+	if out, ok := appendJSON(nil, v); ok {
+		return string(out)
+	}
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)

@@ -254,12 +254,20 @@ func (s *stringSet) has(v string) bool {
 // foldList is a constant list of icontains_any, folded at load.
 type foldList struct {
 	needles []string
+	anchors []int // anchor of each needle
+	empty   bool  // a needle is "": every string contains it
 }
 
 func newFoldList(list []string) *foldList {
-	l := &foldList{needles: make([]string, len(list))}
-	for i, v := range list {
-		l.needles[i] = foldString(v)
+	l := &foldList{}
+	for _, v := range list {
+		f := foldString(v)
+		if f == "" {
+			l.empty = true
+			continue
+		}
+		l.needles = append(l.needles, f)
+		l.anchors = append(l.anchors, anchor(f))
 	}
 	return l
 }
@@ -268,8 +276,11 @@ func (l *foldList) in(s string) bool {
 	if l == nil {
 		return false
 	}
-	for _, n := range l.needles {
-		if containsFold(s, n) {
+	if l.empty {
+		return true
+	}
+	for i, n := range l.needles {
+		if containsFoldAt(s, n, l.anchors[i]) {
 			return true
 		}
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/expr-lang/expr/ast"
 	"github.com/mcpsoc/mcpsoc/ingest/event"
+	"github.com/mcpsoc/mcpsoc/rules"
 )
 
 // pred is a condition, or part of one, evaluated without the expr VM.
@@ -160,4 +161,22 @@ func constSet(n ast.Node) (map[string]struct{}, bool) {
 		}
 	}
 	return nil, false
+}
+
+// Native prepares c for evaluation without the VM where it can (see
+// nativePred). When all of c compiles natively, full is c itself: its
+// result is the condition's. Otherwise pre, when not nil, checks the native
+// conjuncts of c's top-level &&: false means c is certainly false for the
+// event (true says nothing). Both are nil when c has no native part.
+func Native(c *rules.Condition) (full, pre func(*event.Event) bool) {
+	k := newCond(c)
+	switch {
+	case k == nil:
+		return nil, nil
+	case k.native != nil:
+		return k.native, nil
+	case len(k.pre) > 0:
+		return nil, k.admits
+	}
+	return nil, nil
 }
