@@ -421,9 +421,9 @@ type testSink struct {
 	block    chan struct{}
 	delay    time.Duration // each write takes this long: a slow destination
 	writes   int           // Write calls that got past block
-	failed   int // writes failed whole
-	refused  int // alerts refused
-	blocked  int // writes that waited on block
+	failed   int           // writes failed whole
+	refused  int           // alerts refused
+	blocked  int           // writes that waited on block
 	onAccept func(accepted)
 }
 

@@ -182,7 +182,6 @@ func TestKafkaDeadLetters(t *testing.T) {
 	b.waitCommitted(t, group, tc.end)
 	checkExactlyOnce(t, s.want, sink)
 
-
 	var dead []kafkago.Message
 	waitFor(t, func() string { return fmt.Sprintf("3 dead letters, have %d", len(dead)) }, func() bool {
 		dead = slices.Concat(b.read(t, dlqTopic).msgs...)
@@ -568,7 +567,9 @@ func TestKafkaRebalanceDuringOutage(t *testing.T) {
 	waitFor(t, say("the first sink to fail"), func() bool { return failures() >= 3 })
 
 	m2 := startMember(t, b, group, second, noLateness, nil)
-	waitFor(t, func() string { return fmt.Sprintf("the partitions to be split, have %v and %v", m1.owned(), m2.owned()) }, func() bool {
+	waitFor(t, func() string {
+		return fmt.Sprintf("the partitions to be split, have %v and %v", m1.owned(), m2.owned())
+	}, func() bool {
 		return len(m1.owned()) > 0 && len(m2.owned()) > 0 && len(m1.owned())+len(m2.owned()) == 4
 	})
 	first.set(func(s *testSink) { s.down = nil })
@@ -619,4 +620,131 @@ func TestKafkaStopMidStream(t *testing.T) {
 	waitAlerts(t, s.want, first, second)
 	b.waitCommitted(t, group, tc.end)
 	checkExactlyOnce(t, s.want, first, second)
+}
+
+// TestKafkaIdleReleaseSurvivesRestart: with the default allowed lateness, a
+// sequence whose last step is the last event before a quiet spell is raised
+// by the idle release (Options.IdleRelease), on the wall clock, after step B
+// was acknowledged and committed (it raised nothing when processed).
+//
+//   - A restart before the idle release (here a graceful one; a crash or a
+//     rebalance is the same) must not lose the alert: the new process
+//     re-reads A and B in its warm-up and must raise it.
+//   - A restart after it may raise it again (what an idle release emits
+//     holds no offset, so nothing proves it was delivered), with the same
+//     id: at-least-once, idempotent downstream.
+func TestKafkaIdleReleaseSurvivesRestart(t *testing.T) {
+	for _, tt := range []struct {
+		name        string
+		firstIdle   time.Duration
+		beforeStop  int // alerts the first process delivers
+		exactlyOnce bool
+	}{
+		{"restart before the idle release", time.Minute, 0, true},
+		{"restart after the idle release", 100 * time.Millisecond, 1, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			group := "g-idle-" + strconv.Itoa(int(tt.firstIdle.Milliseconds()))
+			b := startBroker(t, 4)
+			s := newScenario("idle", testBase)
+			_, bStep := s.chain("acme|idle-flow")
+			b.produce(t, s.values()...)
+			tc := b.read(t, auditTopic)
+			at := tc.byID[bStep.id]
+			want := []string{alertKey(ruleSeq, bStep.id)}
+
+			first := newTestSink()
+			m1 := startMember(t, b, group, first, defaultLateness, func(_ *kafka.Config, o *pipeline.Options) {
+				o.IdleRelease = tt.firstIdle
+			})
+			waitFor(t, say("step B to be committed"), func() bool {
+				return b.committed(t, group)[at.partition] == at.offset+1
+			})
+			if tt.beforeStop > 0 {
+				waitAlerts(t, want, first)
+			}
+			if err := m1.stop(t); !errors.Is(err, context.Canceled) {
+				t.Fatalf("Run: %v", err)
+			}
+			if n := len(first.snapshot()); n != tt.beforeStop {
+				t.Fatalf("%d alerts before the restart, want %d", n, tt.beforeStop)
+			}
+
+			second := newTestSink()
+			m2 := startMember(t, b, group, second, defaultLateness, func(_ *kafka.Config, o *pipeline.Options) {
+				o.IdleRelease = 100 * time.Millisecond
+			})
+			waitFor(t, say("the sequence alert, or its idle release muted"), func() bool {
+				return len(second.snapshot()) > 0 || m2.run.Stats().MutedAlerts > 0
+			})
+			if tt.exactlyOnce {
+				if len(second.snapshot()) == 0 {
+					// The only alert A and B can raise is the sequence's.
+					t.Fatalf("the sequence alert is lost: the first process committed step B before its idle release raised it, "+
+						"and the second one muted it (%d muted) as if it had been delivered", m2.run.Stats().MutedAlerts)
+				}
+				checkExactlyOnce(t, want, first, second)
+				return
+			}
+			dups := checkAtLeastOnce(t, want, first, second)
+			t.Logf("raised again after the restart: %d (muted %d)", dups, m2.run.Stats().MutedAlerts)
+		})
+	}
+}
+
+// TestKafkaIdleReleaseQuietPartition: IdleRelease is documented (config
+// detection.idle_release) as "when a partition has been quiet this long".
+// A partition whose last events (a complete sequence) are held for
+// reordering must be released even while another partition of the same
+// shard keeps receiving records.
+func TestKafkaIdleReleaseQuietPartition(t *testing.T) {
+	const group = "g-idle-quiet"
+	b := startBroker(t, 4)
+	// With 2 shards, partitions 0 and 2 share shard 0.
+	flowOn := func(p int) string {
+		for i := 0; ; i++ {
+			if f := fmt.Sprintf("acme|quiet-%d", i); b.partitionOf(f) == p {
+				return f
+			}
+		}
+	}
+	quiet, busy := flowOn(0), flowOn(2)
+	sink := newTestSink()
+	m := startMember(t, b, group, sink, defaultLateness, func(_ *kafka.Config, o *pipeline.Options) {
+		o.Shards = 2
+		o.IdleRelease = 200 * time.Millisecond
+	})
+	s := newScenario("quiet", testBase)
+	_, bStep := s.chain(quiet)
+	b.produce(t, s.values()...)
+	want := alertKey(ruleSeq, bStep.id)
+
+	// The busy partition gets a record every 50ms, with event times that
+	// do not move the quiet partition's watermark (each partition has its
+	// own engine).
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		w := b.writer()
+		defer w.Close()
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+			e := ev{id: fmt.Sprintf("busy-%d", i), at: testBase.Add(time.Duration(i) * time.Second), org: "acme", flow: busy, tool: toolBenign}
+			_ = w.WriteMessages(context.Background(), gatewayMessage(e.json(), ""))
+		}
+	}()
+	defer func() { close(stop); <-done }()
+	deadline := time.Now().Add(10 * time.Second) // 50 idle periods
+	for !keys(sink.snapshot())[want] {
+		if time.Now().After(deadline) {
+			t.Fatalf("the sequence on quiet partition 0 was not released after 50 idle periods while partition 2, on the same shard, "+
+				"kept receiving records (%d records read): IdleRelease is per shard, not per partition", m.run.Stats().Records)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
