@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/mcpsoc/mcpsoc/detect/correlate"
 	"github.com/mcpsoc/mcpsoc/detect/facts"
@@ -94,35 +93,17 @@ func queueFacts(ctx context.Context, out chan<- factItem, learnt *[]correlate.Fa
 // records. A failing Publish is retried with backoff until it succeeds or
 // ctx ends: the records wait, unacknowledged.
 func (r *Runner) publish(ctx context.Context, in <-chan factItem) error {
-	var items []factItem
 	var batch []correlate.Fact
-	timer := time.NewTimer(time.Hour)
-	timer.Stop()
-	flush := func() error {
-		if len(items) == 0 {
-			return nil
-		}
+	weight := func(it factItem) int { return len(it.facts) }
+	return batchLoop(ctx, in, r.opts.BatchSize, r.opts.BatchWait, weight, func(items []factItem) error {
 		batch = batch[:0]
 		for _, it := range items {
 			batch = append(batch, it.facts...)
 		}
-		wait := 100 * time.Millisecond
-		for {
-			err := r.opts.Facts.Publish(ctx, batch)
-			if err == nil {
-				break
-			}
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			r.factErrors.Add(1)
-			r.opts.Logger.Warn("publishing facts failed; retrying", "facts", len(batch), "err", err)
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-time.After(wait):
-			}
-			wait = min(2*wait, 30*time.Second)
+		onFail := func(error) { r.factErrors.Add(1) }
+		publish := func() error { return r.opts.Facts.Publish(ctx, batch) }
+		if err := retry(ctx, r.opts.Logger.With("facts", len(batch)), "publishing facts", onFail, publish); err != nil {
+			return err
 		}
 		r.facts.Add(uint64(len(batch)))
 		clear(batch)
@@ -131,36 +112,6 @@ func (r *Runner) publish(ctx context.Context, in <-chan factItem) error {
 				return fmt.Errorf("acknowledging record: %w", err)
 			}
 		}
-		clear(items)
-		items = items[:0]
 		return nil
-	}
-	n := 0
-	for {
-		select {
-		case it, ok := <-in:
-			if !ok {
-				return flush()
-			}
-			if len(items) == 0 {
-				timer.Reset(r.opts.BatchWait)
-			}
-			items = append(items, it)
-			n += len(it.facts)
-			if n >= r.opts.BatchSize {
-				timer.Stop()
-				n = 0
-				if err := flush(); err != nil {
-					return err
-				}
-			}
-		case <-timer.C:
-			n = 0
-			if err := flush(); err != nil {
-				return err
-			}
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
+	})
 }

@@ -500,20 +500,8 @@ func (r *Runner) badRecord(ctx context.Context, rec ingest.Record, derr error) e
 	if r.opts.DeadLetter == nil {
 		return nil
 	}
-	wait := 100 * time.Millisecond
-	for {
-		err := r.opts.DeadLetter(ctx, rec, reason)
-		if err == nil {
-			return nil
-		}
-		r.opts.Logger.Warn("dead-lettering failed; retrying", "topic", rec.Topic, "partition", rec.Partition, "offset", rec.Offset, "err", err)
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(wait):
-		}
-		wait = min(2*wait, 30*time.Second)
-	}
+	log := r.opts.Logger.With("topic", rec.Topic, "partition", rec.Partition, "offset", rec.Offset)
+	return retry(ctx, log, "dead-lettering", nil, func() error { return r.opts.DeadLetter(ctx, rec, reason) })
 }
 
 // ReasonClass is the reason of a decode error without its variable parts
@@ -537,14 +525,9 @@ func ReasonClass(err error) string {
 
 // deliver batches alerts to the sink and settles their records.
 func (r *Runner) deliver(ctx context.Context, in <-chan item) error {
-	var items []item
 	batch := make([]*alert.Alert, 0, r.opts.BatchSize)
-	timer := time.NewTimer(time.Hour)
-	timer.Stop()
-	flush := func() error {
-		if len(items) == 0 {
-			return nil
-		}
+	one := func(item) int { return 1 }
+	return batchLoop(ctx, in, r.opts.BatchSize, r.opts.BatchWait, one, func(items []item) error {
 		batch = batch[:0]
 		for _, it := range items {
 			batch = append(batch, it.a)
@@ -564,31 +547,6 @@ func (r *Runner) deliver(ctx context.Context, in <-chan item) error {
 				return fmt.Errorf("acknowledging record: %w", err)
 			}
 		}
-		items = items[:0]
 		return nil
-	}
-	for {
-		select {
-		case it, ok := <-in:
-			if !ok {
-				return flush()
-			}
-			if len(items) == 0 {
-				timer.Reset(r.opts.BatchWait)
-			}
-			items = append(items, it)
-			if len(items) >= r.opts.BatchSize {
-				timer.Stop()
-				if err := flush(); err != nil {
-					return err
-				}
-			}
-		case <-timer.C:
-			if err := flush(); err != nil {
-				return err
-			}
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
+	})
 }
