@@ -272,14 +272,7 @@ func produceFile(ctx context.Context, conn kafka.Conn, topic, path string) (int,
 		return 0, err
 	}
 	defer tr.CloseIdleConnections()
-	w := &kafkago.Writer{
-		Addr:         kafkago.TCP(conn.Brokers...),
-		Topic:        topic,
-		Balancer:     &kafkago.Hash{},
-		Transport:    tr,
-		RequiredAcks: kafkago.RequireAll,
-		BatchTimeout: 10 * time.Millisecond,
-	}
+	w := conn.SyncWriter(tr, topic, 10*time.Second)
 	defer w.Close()
 	var msgs []kafkago.Message
 	sc := bufio.NewScanner(f)

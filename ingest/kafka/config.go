@@ -306,3 +306,21 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	return c, nil
 }
+
+// SyncWriter returns a kafka-go Writer for durable writes to topic through
+// tr: each write returns once every in-sync replica has the records, keys
+// are hashed to partitions (so one key stays on one partition, in order),
+// batches leave at once, and a write gives up after timeout.
+func (c Conn) SyncWriter(tr *kafkago.Transport, topic string, timeout time.Duration) *kafkago.Writer {
+	return &kafkago.Writer{
+		Addr:         kafkago.TCP(c.Brokers...),
+		Topic:        topic,
+		Balancer:     &kafkago.Hash{},
+		RequiredAcks: kafkago.RequireAll,
+		MaxAttempts:  3,
+		BatchTimeout: time.Millisecond,
+		WriteTimeout: timeout,
+		ReadTimeout:  timeout,
+		Transport:    tr,
+	}
+}

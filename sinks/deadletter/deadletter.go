@@ -109,7 +109,7 @@ func New(cfg Config) (*Writer, error) {
 	}
 	log = log.With("component", "sink", "sink", "deadletter", "topic", topic)
 	timeout := cmp.Or(cfg.WriteTimeout, DefaultWriteTimeout)
-	return &Writer{
+	w := &Writer{
 		topic:    topic,
 		maxValue: cfg.MaxValueBytes,
 		conn:     cfg.Conn,
@@ -117,20 +117,11 @@ func New(cfg Config) (*Writer, error) {
 		log:      log,
 		now:      time.Now,
 		closed:   make(chan struct{}),
-		w: &kafkago.Writer{
-			Addr:  kafkago.TCP(cfg.Brokers...),
-			Topic: topic,
-			// Records of one flow stay together and in order.
-			Balancer:               &kafkago.Hash{},
-			RequiredAcks:           kafkago.RequireAll,
-			MaxAttempts:            3,
-			BatchTimeout:           time.Millisecond,
-			WriteTimeout:           timeout,
-			ReadTimeout:            timeout,
-			AllowAutoTopicCreation: cfg.AutoCreateTopic,
-			Transport:              tr,
-		},
-	}, nil
+		// Records of one flow stay together and in order.
+		w: cfg.Conn.SyncWriter(tr, topic, timeout),
+	}
+	w.w.AllowAutoTopicCreation = cfg.AutoCreateTopic
+	return w, nil
 }
 
 // Topic returns the dead-letter topic.

@@ -125,19 +125,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		tr:     tr,
 		log:    log,
 		closed: make(chan struct{}),
-		w: &kafkago.Writer{
-			Addr:  kafkago.TCP(cfg.Brokers...),
-			Topic: topic,
-			// A fact key always goes to the same partition, so that
-			// compaction keeps its last record.
-			Balancer:     &kafkago.Hash{},
-			RequiredAcks: kafkago.RequireAll,
-			MaxAttempts:  3,
-			BatchTimeout: time.Millisecond,
-			WriteTimeout: timeout,
-			ReadTimeout:  timeout,
-			Transport:    tr,
-		},
+		// A fact key always goes to the same partition, so that
+		// compaction keeps its last record.
+		w: cfg.Conn.SyncWriter(tr, topic, timeout),
 	}
 	client := &kafkago.Client{Addr: kafkago.TCP(cfg.Brokers...), Transport: tr}
 	if err := ensureTopic(ctx, client, topic, cmp.Or(cfg.ReplicationFactor, -1)); err != nil {
