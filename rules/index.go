@@ -91,9 +91,17 @@ func indexConjunct(n ast.Node) (string, []string, bool) {
 	return "", nil, false
 }
 
-// indexField returns the dotted name of a field access (gen_ai.tool.name,
-// mcp["server"].name, mcp?.server.name) if it is one of IndexFields.
+// indexField returns the dotted name of a field access if it is one of
+// IndexFields.
 func indexField(n ast.Node) (string, bool) {
+	name, ok := FieldPath(n)
+	return name, ok && slices.Contains(IndexFields, name)
+}
+
+// FieldPath returns the dotted name of a field access in a compiled
+// condition's tree (gen_ai.tool.name, mcp["server"].name,
+// mcp?.server.name), or false when n is not a plain field access.
+func FieldPath(n ast.Node) (string, bool) {
 	if c, ok := n.(*ast.ChainNode); ok {
 		n = c.Node
 	}
@@ -111,8 +119,7 @@ func indexField(n ast.Node) (string, bool) {
 		case *ast.IdentifierNode:
 			parts = append(parts, x.Value)
 			slices.Reverse(parts)
-			name := strings.Join(parts, ".")
-			return name, slices.Contains(IndexFields, name)
+			return strings.Join(parts, "."), true
 		}
 		return "", false
 	}

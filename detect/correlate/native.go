@@ -2,7 +2,6 @@ package correlate
 
 import (
 	"slices"
-	"strings"
 
 	"github.com/expr-lang/expr/ast"
 	"github.com/mcpsoc/mcpsoc/ingest/event"
@@ -101,27 +100,11 @@ func fieldAndString(f, s ast.Node) (func(*event.Event) string, string, bool) {
 // fieldPath returns the reader of a string field access (mcp.server.name,
 // mcp?.server.name), or nil.
 func fieldPath(n ast.Node) func(*event.Event) string {
-	if c, ok := n.(*ast.ChainNode); ok {
-		n = c.Node
-	}
-	var parts []string
-	for {
-		switch x := n.(type) {
-		case *ast.MemberNode:
-			s, ok := x.Property.(*ast.StringNode)
-			if !ok || x.Method {
-				return nil
-			}
-			parts = append(parts, s.Value)
-			n = x.Node
-			continue
-		case *ast.IdentifierNode:
-			parts = append(parts, x.Value)
-			slices.Reverse(parts)
-			return stringField(strings.Join(parts, "."))
-		}
+	path, ok := rules.FieldPath(n)
+	if !ok {
 		return nil
 	}
+	return stringField(path)
 }
 
 // constSet returns the strings of a constant list.
