@@ -146,11 +146,7 @@ func (e *Engine) Process(ev *event.Event, emit func(*alert.Alert)) {
 	e.emit = emit
 	e.corr.Process(ev, e.onMatch)
 	e.emit = nil
-	if wm := e.corr.Watermark(); !wm.IsZero() {
-		for _, a := range e.supp.Advance(wm) {
-			emit(a)
-		}
-	}
+	e.closeSuppressions(emit)
 }
 
 // admit passes an alert through its rule's suppression: emit receives the
@@ -199,6 +195,12 @@ func (e *Engine) Idle(emit func(*alert.Alert)) {
 	e.emit = emit
 	e.corr.Idle(e.onMatch)
 	e.emit = nil
+	e.closeSuppressions(emit)
+}
+
+// closeSuppressions emits the summaries of the suppression windows that
+// the correlation watermark has passed.
+func (e *Engine) closeSuppressions(emit func(*alert.Alert)) {
 	if wm := e.corr.Watermark(); !wm.IsZero() {
 		for _, a := range e.supp.Advance(wm) {
 			emit(a)
