@@ -65,16 +65,15 @@ type Engine struct {
 	match []*rules.Rule
 	index ruleIndex
 	stats []RuleStats
-	// native and pre are, per match rule, its condition compiled without
-	// the VM and the check of its native conjuncts (correlate.Native).
-	native []func(*event.Event) bool
-	pre    []func(*event.Event) bool
 
 	corr *correlate.Correlator
 	supp *correlate.Suppressor
 
-	vm      vm.VM
-	env     rules.Env
+	vm  vm.VM
+	env rules.Env
+	// cache keeps the costly helper values of the event being processed,
+	// for the match rules and the correlation rules alike.
+	cache   rules.Cache
 	cand    []int
 	emit    func(*alert.Alert)
 	onMatch func(correlate.Match)
@@ -88,7 +87,9 @@ func New(set *rules.Set, opts Options) (*Engine, error) {
 		return nil, err
 	}
 	corr.SetOnFact(e.opts.OnFact)
+	corr.SetCache(&e.cache)
 	e.corr = corr
+	e.env.SetCache(&e.cache)
 	e.supp = correlate.NewSuppressor(e.opts.Correlate.MaxKeys)
 	e.onMatch = e.correlated
 	for _, r := range set.Rules {
@@ -101,11 +102,8 @@ func New(set *rules.Set, opts Options) (*Engine, error) {
 	}
 	e.index = newRuleIndex(e.match)
 	e.stats = make([]RuleStats, len(e.match))
-	e.native = make([]func(*event.Event) bool, len(e.match))
-	e.pre = make([]func(*event.Event) bool, len(e.match))
 	for i, r := range e.match {
 		e.stats[i].RuleID = r.ID
-		e.native[i], e.pre[i] = correlate.Native(r.Condition)
 	}
 	return e, nil
 }
@@ -114,22 +112,15 @@ func New(set *rules.Set, opts Options) (*Engine, error) {
 // order. ev is not retained after Process returns (correlation state keeps
 // trimmed copies), so the caller may reuse it.
 func (e *Engine) Process(ev *event.Event, emit func(*alert.Alert)) {
-	e.env = rules.Env{Event: ev}
+	e.cache.Begin(ev)
+	defer e.cache.End()
+	e.env.Event = ev
 	e.cand = e.index.candidates(ev, e.cand)
 	for _, i := range e.cand {
 		r := e.match[i]
 		st := &e.stats[i]
 		st.Evaluated++
-		var ok bool
-		var err error
-		switch {
-		case e.native[i] != nil:
-			ok = e.native[i](ev)
-		case e.pre[i] != nil && !e.pre[i](ev):
-			// A native conjunct is false: so is the condition.
-		default:
-			ok, err = r.Condition.Eval(&e.vm, &e.env)
-		}
+		ok, err := r.Condition.Eval(&e.vm, &e.env)
 		if err != nil {
 			st.Errors++
 			e.opts.Logger.Debug("rule evaluation failed", "rule_id", r.ID, "event_id", ev.Event.ID, "err", err)
@@ -142,7 +133,7 @@ func (e *Engine) Process(ev *event.Event, emit func(*alert.Alert)) {
 		f := finding{rule: r, events: []*event.Event{ev}}
 		e.admit(r, ev, e.newAlert(&f, e.reason(&f)), emit)
 	}
-	e.env = rules.Env{}
+	e.env.Event = nil
 	e.emit = emit
 	e.corr.Process(ev, e.onMatch)
 	e.emit = nil

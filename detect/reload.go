@@ -25,6 +25,8 @@ func (e *Engine) Swap(set *rules.Set) (keptState bool, err error) {
 	}
 	*e = *next
 	e.onMatch = e.correlated // bound to e, not to next
+	e.env.SetCache(&e.cache) // e's cache, not next's
+	e.corr.SetCache(&e.cache)
 	return keep, nil
 }
 

@@ -54,6 +54,13 @@ type compiler struct {
 	// matchers caches the compiled regexps and globs of the load by
 	// pattern: a macro's regexp is compiled once, not at every use.
 	matchers map[string]*matcher
+	// consts caches the prepared constant lists of in_list, icontains_any
+	// and domain_matches by helper and content, so that calls on the same
+	// list share one value (and one Cache slot).
+	consts map[string]any
+	// slots numbers the costly helper calls of the load that depend only
+	// on the event, for the Cache (native.go).
+	slots map[string]int
 }
 
 // macro is a macro being compiled.
@@ -99,6 +106,8 @@ func newCompiler(errs *errorList) *compiler {
 		boolConf: newConf(true),
 		anyConf:  newConf(false),
 		matchers: make(map[string]*matcher),
+		consts:   make(map[string]any),
+		slots:    make(map[string]int),
 	}
 }
 
@@ -120,7 +129,10 @@ type scope struct {
 // compiled is the result of compiling one expression.
 type compiled struct {
 	program *vm.Program
-	index   map[string][]string
+	// native is the expression compiled to Go closures, or nil when the VM
+	// runs it (native.go).
+	native *native
+	index  map[string][]string
 }
 
 // addLists records the lists of the set, reporting bad and duplicate names.
@@ -303,7 +315,7 @@ func (c *compiler) compileAt(src *source, text string, base int, sc scope) (out 
 		}
 		out.index = idx
 	}
-	p := &patcher{matchers: c.matchers}
+	p := &patcher{matchers: c.matchers, lists: c.consts}
 	ast.Walk(&tree.Node, p)
 	failed = c.report(src, base, sc.rule, p.errs) || failed
 	if failed {
@@ -328,6 +340,7 @@ func (c *compiler) compileAt(src *source, text string, base int, sc scope) (out 
 		return nil, false
 	}
 	out.program = prog
+	out.native, _ = nativeCompile(tree.Node, c.slots)
 	return out, true
 }
 
@@ -521,6 +534,7 @@ func walk(n ast.Node, fn func(ast.Node)) {
 // node.
 type patcher struct {
 	matchers map[string]*matcher // by "regex:" or "glob:" and the pattern
+	lists    map[string]any      // by helper and list
 	errs     []locError
 }
 
@@ -583,14 +597,20 @@ func (p *patcher) Visit(node *ast.Node) {
 			if !ok {
 				return
 			}
-			var v any
-			switch id.Value {
-			case "in_list":
-				v = newStringSet(list)
-			case "icontains_any":
-				v = newFoldList(list)
-			case "domain_matches":
-				v = newDomainSet(list)
+			key := id.Value + "\x00" + strings.Join(list, "\x00")
+			v, ok := p.lists[key]
+			if !ok {
+				switch id.Value {
+				case "in_list":
+					v = newStringSet(list)
+				case "icontains_any":
+					v = newFoldList(list)
+				case "domain_matches":
+					v = newDomainSet(list)
+				}
+				if p.lists != nil {
+					p.lists[key] = v
+				}
 			}
 			ast.Patch(node, call(id.Value, n.Location(), args[0], constant(v, args[1])))
 		case "json_path":
@@ -742,7 +762,7 @@ func (c *compiler) compileRule(d *ruleDraft) {
 		if !ok {
 			return nil
 		}
-		return &Condition{Source: src.text, Program: out.program, Pos: src.pos(), Index: out.index}
+		return &Condition{Source: src.text, Program: out.program, Pos: src.pos(), Index: out.index, native: out.native}
 	}
 	exprOf := func(src *source, sc scope) *Expr {
 		if src == nil {
@@ -752,7 +772,7 @@ func (c *compiler) compileRule(d *ruleDraft) {
 		if !ok {
 			return nil
 		}
-		return &Expr{Source: src.text, Program: out.program, Pos: src.pos()}
+		return &Expr{Source: src.text, Program: out.program, Pos: src.pos(), native: out.native}
 	}
 	exprs := func(srcs []*source, sc scope) []*Expr {
 		var out []*Expr

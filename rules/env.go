@@ -63,6 +63,9 @@ func (c *Condition) Eval(v *vm.VM, env *Env) (bool, error) {
 	if c == nil {
 		return true, nil
 	}
+	if c.native != nil {
+		return c.native.evalBool(env)
+	}
 	out, err := v.Run(c.Program, env)
 	if err != nil {
 		return false, err
@@ -78,6 +81,9 @@ func (c *Condition) Indexed() bool { return c != nil && len(c.Index) > 0 }
 
 // Eval evaluates the expression for env with v (see Condition.Eval).
 func (e *Expr) Eval(v *vm.VM, env *Env) (any, error) {
+	if e.native != nil {
+		return e.native.evalAny(env)
+	}
 	return v.Run(e.Program, env)
 }
 
@@ -85,6 +91,9 @@ func (e *Expr) Eval(v *vm.VM, env *Env) (any, error) {
 // strings as they are, nil as "", numbers and booleans as Go formats them,
 // times in RFC 3339 UTC, lists and objects as canonical JSON.
 func (e *Expr) Text(v *vm.VM, env *Env) (string, error) {
+	if e.native != nil {
+		return e.native.evalText(env)
+	}
 	out, err := v.Run(e.Program, env)
 	if err != nil {
 		return "", err

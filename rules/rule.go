@@ -112,7 +112,16 @@ type Env struct {
 	Steps []*event.Event `expr:"steps"`
 	// State describes the correlation when a reason template is rendered.
 	State State `expr:"state"`
+
+	// cache, when set, keeps costly helper values for the event (SetCache).
+	cache *Cache
+	// x is the scratch space of native evaluation.
+	x scratch
 }
+
+// SetCache makes evaluations with env use c for the values of costly
+// helper calls while c is caching env's event (Cache.Begin).
+func (env *Env) SetCache(c *Cache) { env.cache = c }
 
 // State is the correlation state a reason template can show.
 type State struct {
@@ -144,6 +153,8 @@ type Condition struct {
 	// for the condition to be true. A field absent from Index constrains
 	// nothing.
 	Index map[string][]string
+
+	native *native // see native.go; nil: the VM runs Program
 }
 
 // IndexFields are the event fields the engine indexes rules on, most
@@ -156,6 +167,8 @@ type Expr struct {
 	Source  string
 	Program *vm.Program
 	Pos     Pos
+
+	native *native // see native.go; nil: the VM runs Program
 }
 
 // Template is a reason template: literal text with {{ expr }} parts.

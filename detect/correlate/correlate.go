@@ -232,6 +232,12 @@ func New(rs []*rules.Rule, opts Options) (*Correlator, error) {
 
 // Process feeds one event. Matches completed by it, or by the windows its
 // event time closes, are passed to emit in event-time order. ev may be
+// SetCache makes the correlator's evaluations use cache for the values of
+// costly helper calls: the caller begins it on each event it passes to
+// Process (rules.Cache), so that match rules and correlation rules compute
+// them once between them. A nil cache turns this off.
+func (c *Correlator) SetCache(cache *rules.Cache) { c.x.env.SetCache(cache) }
+
 // reused by the caller once Process returns: what is kept is copied.
 func (c *Correlator) Process(ev *event.Event, emit func(Match)) {
 	ts, ok := nanos(ev.Timestamp)
@@ -434,8 +440,8 @@ func (c *Correlator) keyGroup(by []*rules.Expr) int {
 	var sig strings.Builder
 	if len(by) == 0 {
 		exprs = []valueExpr{
-			{get: stringField("organization.id")},
-			{get: stringField("mcp.flow.id")},
+			{get: rules.StringField("organization.id")},
+			{get: rules.StringField("mcp.flow.id")},
 		}
 		sig.WriteString("organization.id\x00mcp.flow.id")
 	} else {

@@ -14,38 +14,32 @@ import (
 	"github.com/mcpsoc/mcpsoc/rules"
 )
 
-// evaluator runs compiled expressions with one reused VM. It belongs to one
-// Correlator (or Suppressor) and is not safe for concurrent use.
+// evaluator runs compiled expressions with one reused VM (for expressions
+// the rules package does not compile natively) and one Env. It belongs to
+// one Correlator (or Suppressor) and is not safe for concurrent use.
 type evaluator struct {
 	vm  vm.VM
 	env rules.Env
 }
 
-// run runs p against ev and steps. The environment is cleared afterwards so
-// that the evaluator never keeps an event alive.
-func (x *evaluator) run(p *vm.Program, ev *event.Event, steps []*event.Event) (any, error) {
-	x.env.Event = ev
-	x.env.Steps = steps
-	out, err := x.vm.Run(p, &x.env)
-	x.env.Event, x.env.Steps = nil, nil
-	return out, err
+// setEvent points the Env at ev and steps; clear drops them, so that the
+// evaluator never keeps an event alive.
+func (x *evaluator) setEvent(ev *event.Event, steps []*event.Event) {
+	x.env.Event, x.env.Steps = ev, steps
 }
 
-// cond is a compiled condition prepared for fast evaluation.
+func (x *evaluator) clear() { x.env.Event, x.env.Steps = nil, nil }
+
+// cond is a compiled condition prepared for correlation.
 type cond struct {
 	c *rules.Condition
-	// native is the whole condition compiled without the VM, when it only
-	// compares string fields with constants; pre are the native parts of
-	// its top-level &&, checked before the VM runs (they subsume the
-	// rules package's Index).
-	native pred
-	pre    []pred
 	// usesSteps is set when the condition refers to steps: its result may
 	// depend on a pending match, so it is settled in event-time order.
 	usesSteps bool
-	// probe is set when every use of steps indexes it (steps[0].x): run
-	// without steps, the condition either gives a result that cannot depend
-	// on them or fails on the first access. See evaluator.probe.
+	// probe is set when every use of steps indexes it (steps[0].x) and a
+	// conjunct does not use steps: run without steps, the condition either
+	// gives a result that cannot depend on them or fails on the first
+	// access. See evaluator.probe.
 	probe bool
 }
 
@@ -55,35 +49,10 @@ func newCond(c *rules.Condition) *cond {
 	}
 	k := &cond{c: c}
 	k.usesSteps, k.probe = stepsUse(c.Program)
-	if n := c.Program.Node(); n != nil {
-		if p, ok := nativePred(n); ok {
-			k.native = p
-		} else {
-			for _, c := range conjuncts(n, nil) {
-				if p, ok := nativePred(c); ok {
-					k.pre = append(k.pre, p)
-				}
-			}
-			if k.usesSteps && !probeHelps(n) {
-				k.probe = false
-			}
-		}
+	if n := c.Program.Node(); n != nil && k.usesSteps && !probeHelps(n) {
+		k.probe = false
 	}
 	return k
-}
-
-// admits reports whether the native conjuncts allow ev: false means the
-// condition is certainly false.
-func (k *cond) admits(ev *event.Event) bool {
-	if k == nil {
-		return true
-	}
-	for _, p := range k.pre {
-		if !p(ev) {
-			return false
-		}
-	}
-	return true
 }
 
 // eval evaluates the condition (nil: true). A runtime error counts as false
@@ -92,18 +61,10 @@ func (x *evaluator) eval(k *cond, ev *event.Event, steps []*event.Event) (bool, 
 	if k == nil {
 		return true, nil
 	}
-	if k.native != nil {
-		return k.native(ev), nil
-	}
-	if !k.admits(ev) {
-		return false, nil
-	}
-	out, err := x.run(k.c.Program, ev, steps)
-	if err != nil {
-		return false, err
-	}
-	b, _ := out.(bool)
-	return b, nil
+	x.setEvent(ev, steps)
+	ok, err := k.c.Eval(&x.vm, &x.env)
+	x.clear()
+	return ok, err
 }
 
 // probe evaluates, when an event arrives, a condition that refers to
@@ -112,29 +73,21 @@ func (x *evaluator) eval(k *cond, ev *event.Event, steps []*event.Event) (bool, 
 // (every access to steps[i] fails on an empty list). Otherwise the event is a
 // candidate and the condition is evaluated again in event-time order.
 func (x *evaluator) probe(k *cond, ev *event.Event) (ok, definite bool) {
-	if !k.admits(ev) {
-		return false, true
-	}
 	if !k.probe {
 		return false, false
 	}
-	out, err := x.run(k.c.Program, ev, nil)
+	ok, err := x.eval(k, ev, nil)
 	if err != nil {
 		return false, false
 	}
-	b, _ := out.(bool)
-	return b, true
+	return ok, true
 }
 
 // probeHelps reports whether probing a condition that uses steps can ever
-// settle it once its native conjuncts hold: only when it has another
-// conjunct that does not use steps. (A probe that touches steps fails, which
-// costs a panic and an error in the VM.)
+// settle it: only when it has a conjunct that does not use steps. (A probe
+// that touches steps fails, which costs a panic and an error.)
 func probeHelps(n ast.Node) bool {
 	for _, c := range conjuncts(n, nil) {
-		if _, native := nativePred(c); native {
-			continue
-		}
 		if uses, _ := nodeStepsUse(c); !uses {
 			return true
 		}
@@ -203,7 +156,7 @@ func newValueExprs(es []*rules.Expr) []valueExpr {
 		if e == nil || e.Program == nil {
 			continue
 		}
-		v := valueExpr{get: stringField(strings.TrimSpace(e.Source)), e: e}
+		v := valueExpr{get: rules.StringField(strings.TrimSpace(e.Source)), e: e}
 		if n := e.Program.Node(); n != nil && n.Type() != nil {
 			v.list = n.Type().Kind() == reflect.Slice || n.Type().Kind() == reflect.Array
 		}
@@ -218,9 +171,9 @@ func (x *evaluator) value(v *valueExpr, ev *event.Event) (string, error) {
 	if v.get != nil {
 		return v.get(ev), nil
 	}
-	x.env.Event = ev
+	x.setEvent(ev, nil)
 	s, err := v.e.Text(&x.vm, &x.env)
-	x.env.Event = nil
+	x.clear()
 	return s, err
 }
 
@@ -232,7 +185,9 @@ func (x *evaluator) values(v *valueExpr, ev *event.Event, max int) ([]string, er
 		s, err := x.value(v, ev)
 		return []string{s}, err
 	}
-	out, err := x.run(v.e.Program, ev, nil)
+	x.setEvent(ev, nil)
+	out, err := v.e.Eval(&x.vm, &x.env)
+	x.clear()
 	if err != nil {
 		return nil, err
 	}

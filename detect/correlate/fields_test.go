@@ -59,15 +59,6 @@ package correlate
 import "github.com/mcpsoc/mcpsoc/ingest/event"
 
 `)
-	b.WriteString("// stringField returns a reader for a scalar string field of the event given\n// by its condition path, or nil when the path is not such a field.\nfunc stringField(path string) func(*event.Event) string {\n\tswitch path {\n")
-	for _, f := range strs {
-		v := "e." + f.goPath
-		if f.conv {
-			v = "string(" + v + ")"
-		}
-		fmt.Fprintf(&b, "\tcase %q:\n\t\treturn func(e *event.Event) string { return %s }\n", f.path, v)
-	}
-	b.WriteString("\t}\n\treturn nil\n}\n\n")
 	b.WriteString("// encodeFields hands w every string field and string list of e that is\n// set, with its index; a light rec skips the free-text fields.\nfunc encodeFields(w *recWriter, e *event.Event, light bool) {\n")
 	for i, f := range strs {
 		v := "e." + f.goPath

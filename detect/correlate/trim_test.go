@@ -10,6 +10,7 @@ import (
 	"unsafe"
 
 	"github.com/mcpsoc/mcpsoc/ingest/event"
+	"github.com/mcpsoc/mcpsoc/rules"
 )
 
 // fillAll sets every field of v, recursively, to a distinct non-zero value.
@@ -175,7 +176,7 @@ func TestTrimLimits(t *testing.T) {
 }
 
 // TestStringFields checks that every scalar string field of the event is
-// read directly, and gives what the compiled expression gives.
+// read directly (rules.StringField), and gives what the VM gives.
 func TestStringFields(t *testing.T) {
 	var e event.Event
 	n := 0
@@ -187,7 +188,7 @@ func TestStringFields(t *testing.T) {
 			f := t.Field(i)
 			p := prefix + f.Tag.Get("expr")
 			switch {
-			case f.Type.Kind() == reflect.String:
+			case f.Type == reflect.TypeFor[string]():
 				paths = append(paths, p)
 			case f.Type.Kind() == reflect.Struct && f.Type != reflect.TypeFor[time.Time]():
 				walk(f.Type, p+".")
@@ -199,9 +200,9 @@ func TestStringFields(t *testing.T) {
 		t.Fatalf("found only %d string fields", len(paths))
 	}
 	for _, p := range paths {
-		get := stringField(p)
+		get := rules.StringField(p)
 		if get == nil {
-			t.Errorf("stringField(%q) = nil", p)
+			t.Errorf("rules.StringField(%q) = nil", p)
 			continue
 		}
 		rs := loadRules(t, fmt.Sprintf(`
@@ -215,12 +216,12 @@ rules:
 `, p))
 		var x evaluator
 		x.env.Event = &e
-		want, err := rs[0].By[0].Text(&x.vm, &x.env)
+		out, err := x.vm.Run(rs[0].By[0].Program, &x.env)
 		if err != nil {
 			t.Fatalf("%s: %v", p, err)
 		}
-		if got := get(&e); got != want {
-			t.Errorf("stringField(%q) = %q, want %q", p, got, want)
+		if got, want := get(&e), out.(string); got != want {
+			t.Errorf("rules.StringField(%q) = %q, want %q", p, got, want)
 		}
 	}
 }

@@ -1,0 +1,742 @@
+package rules
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"unsafe"
+
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/vm/runtime"
+	"github.com/mcpsoc/mcpsoc/ingest/event"
+)
+
+// Native evaluation.
+//
+// The expr VM reads every event field through reflection and boxes each
+// value it pushes on its stack; on this workload that is most of the cost of
+// a simple condition. After expr has parsed, expanded, patched, type-checked
+// and optimized an expression, nativeCompile turns its final tree into a
+// tree of Go closures of known result type: a field read is one load at an
+// offset found at load, a comparison of two strings is a Go comparison, a
+// helper call goes straight to its implementation. Whatever it does not
+// know it leaves to the VM: an expression is either compiled natively as a
+// whole or run by the VM as before. Operations on values of unknown type
+// call expr's own runtime (runtime.Equal, runtime.In, builtin functions), so
+// the results are the VM's; TestNativeMatchesVM and FuzzNative check that
+// over the built-in pack, the rule tests and random events.
+//
+// Calls of costly helpers whose arguments depend only on the event are
+// numbered across the rule set and their values kept for the event in a
+// Cache (cache.go).
+
+// kind is the Go type a compiled node yields.
+type kind uint8
+
+const (
+	kAny   kind = iota // any value, boxed as the VM has it
+	kBool              // bool
+	kStr               // string
+	kInt               // int
+	kFloat             // float64
+	kStrs              // []string (event.Strings when named)
+	kEnts              // []event.Entity
+	kSet               // a constant set of strings, the right side of in
+	kConst             // a constant prepared at load (*foldList, *matcher, ...)
+)
+
+// value is a value of any kind, as let variables and the Cache keep them.
+type value struct {
+	a any
+	s string
+	l []string
+	f float64
+	i int
+	b bool
+}
+
+// code is a compiled node: the closure of its kind, and a boxing closure
+// for every kind.
+type code struct {
+	k     kind
+	named bool // kStrs: the value's type is event.Strings
+	b     func(*Env) bool
+	s     func(*Env) string
+	i     func(*Env) int
+	f     func(*Env) float64
+	l     func(*Env) []string
+	e     func(*Env) []event.Entity
+	a     func(*Env) any
+	// set is the constant of kSet; cv the constant of kConst, or the
+	// value of any constant node.
+	set     map[string]struct{}
+	cv      any
+	isConst bool
+	// key is the canonical text of the node when its value depends only on
+	// the event, and "" otherwise (it uses steps, state, or a predicate's
+	// element): equal keys mean equal values for one event.
+	key string
+}
+
+// native is a natively compiled expression.
+type native struct {
+	root code
+	vars int // let variables
+}
+
+// errNoEvent is the panic of a field read with no event in the Env.
+var errNoEvent = errors.New("no event to read a field of")
+
+// run evaluates n for env, turning a panic (an index out of range, a value
+// of the wrong type) into an error as the VM does.
+func (n *native) run(env *Env, f func(*Env)) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			if e, ok := r.(error); ok {
+				err = fmt.Errorf("evaluating: %w", e)
+			} else {
+				err = fmt.Errorf("evaluating: %v", r)
+			}
+		}
+	}()
+	if cap(env.x.vars) < n.vars {
+		env.x.vars = make([]value, n.vars)
+	}
+	env.x.vars = env.x.vars[:n.vars]
+	f(env)
+	return nil
+}
+
+// evalBool evaluates a boolean expression.
+func (n *native) evalBool(env *Env) (out bool, err error) {
+	err = n.run(env, func(env *Env) { out = n.root.b(env) })
+	return out, err
+}
+
+// evalAny evaluates an expression to its value, boxed.
+func (n *native) evalAny(env *Env) (out any, err error) {
+	err = n.run(env, func(env *Env) { out = n.root.a(env) })
+	return out, err
+}
+
+// evalText evaluates an expression to its key text (keyText).
+func (n *native) evalText(env *Env) (out string, err error) {
+	if n.root.k == kStr {
+		err = n.run(env, func(env *Env) { out = n.root.s(env) })
+		return out, err
+	}
+	err = n.run(env, func(env *Env) { out = keyText(n.root.a(env)) })
+	return out, err
+}
+
+// scratch is what native evaluation keeps in an Env between calls: let
+// variables and the element of the innermost predicate.
+type scratch struct {
+	vars []value
+	ent  *event.Entity
+	str  string
+	elem any
+}
+
+// nativeCompiler compiles one expression.
+type nativeCompiler struct {
+	slots map[string]int // cache slots of the load, by key
+	scope []nvar         // let variables in scope, innermost last
+	nvars int
+	elems []kind // element kinds of the enclosing predicates
+}
+
+type nvar struct {
+	name string
+	slot int
+	c    code // what the variable holds (its closures read the slot)
+}
+
+// errNative reports a node nativeCompile does not compile; the VM runs the
+// expression.
+type errNative struct{ what string }
+
+func (e *errNative) Error() string { return "not compiled natively: " + e.what }
+
+func unsupported(format string, args ...any) { panic(&errNative{fmt.Sprintf(format, args...)}) }
+
+// nativeCompile compiles the checked and optimized tree n. It returns nil,
+// and the reason, when some part of n is not supported.
+func nativeCompile(n ast.Node, slots map[string]int) (out *native, err error) {
+	nc := &nativeCompiler{slots: slots}
+	defer func() {
+		if r := recover(); r != nil {
+			e, ok := r.(*errNative)
+			if !ok {
+				panic(r)
+			}
+			out, err = nil, e
+		}
+	}()
+	root := nc.compile(n)
+	return &native{root: root, vars: nc.nvars}, nil
+}
+
+func (nc *nativeCompiler) compile(n ast.Node) code {
+	switch x := n.(type) {
+	case *ast.NilNode:
+		return constCode(nil, "nil")
+	case *ast.BoolNode:
+		return constCode(x.Value, strconv.FormatBool(x.Value))
+	case *ast.IntegerNode:
+		return constCode(x.Value, strconv.Itoa(x.Value))
+	case *ast.FloatNode:
+		return constCode(x.Value, strconv.FormatFloat(x.Value, 'g', -1, 64))
+	case *ast.StringNode:
+		return constCode(x.Value, strconv.Quote(x.Value))
+	case *ast.ConstantNode:
+		return nc.constant(x)
+	case *ast.ArrayNode:
+		return nc.array(x)
+	case *ast.MapNode:
+		return nc.mapNode(x)
+	case *ast.IdentifierNode, *ast.MemberNode, *ast.PointerNode:
+		return nc.access(n)
+	case *ast.ChainNode:
+		return nc.compile(x.Node)
+	case *ast.UnaryNode:
+		return nc.unary(x)
+	case *ast.BinaryNode:
+		return nc.binary(x)
+	case *ast.ConditionalNode:
+		return nc.conditional(x)
+	case *ast.VariableDeclaratorNode:
+		return nc.let(x)
+	case *ast.BuiltinNode:
+		return nc.builtinCall(x)
+	case *ast.CallNode:
+		return nc.call(x)
+	}
+	unsupported("%T", n)
+	return code{}
+}
+
+// constCode is the code of a constant.
+func constCode(v any, key string) code {
+	c := code{k: kAny, cv: v, isConst: true, key: key}
+	switch x := v.(type) {
+	case bool:
+		c.k, c.b = kBool, func(*Env) bool { return x }
+	case string:
+		c.k, c.s = kStr, func(*Env) string { return x }
+	case int:
+		c.k, c.i = kInt, func(*Env) int { return x }
+	case float64:
+		c.k, c.f = kFloat, func(*Env) float64 { return x }
+	}
+	c.a = func(*Env) any { return v }
+	return c
+}
+
+func (nc *nativeCompiler) constant(x *ast.ConstantNode) code {
+	switch v := x.Value.(type) {
+	case map[string]struct{}:
+		keys := slices.Sorted(mapKeys(v))
+		return code{k: kSet, set: v, cv: v, isConst: true, a: func(*Env) any { return v }, key: "set" + fmt.Sprint(keys)}
+	case *foldList, *matcher, *jsonPath, *stringSet, *domainSet, *prefixSet:
+		return code{k: kConst, cv: v, isConst: true, a: func(*Env) any { return v }, key: fmt.Sprintf("const(%p)", v)}
+	case string, bool, int, float64, nil:
+		return constCode(v, fmt.Sprintf("%#v", v))
+	}
+	// A constant folded by the optimizer ([1, 2], a map): the VM pushes
+	// this very value too.
+	v := x.Value
+	return code{k: kAny, cv: v, isConst: true, a: func(*Env) any { return v }, key: fmt.Sprintf("const(%T%v)", v, v)}
+}
+
+func mapKeys[V any](m map[string]V) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+// array builds a []any per evaluation, as the VM does.
+func (nc *nativeCompiler) array(x *ast.ArrayNode) code {
+	elems := make([]code, len(x.Nodes))
+	keys := make([]string, len(x.Nodes))
+	for i, n := range x.Nodes {
+		elems[i] = nc.compile(n)
+		keys[i] = elems[i].key
+	}
+	return anyCode(func(env *Env) any {
+		out := make([]any, len(elems))
+		for i := range elems {
+			out[i] = elems[i].a(env)
+		}
+		return out
+	}, joinKey("array", keys))
+}
+
+// mapNode builds a map[string]any per evaluation, as the VM does.
+func (nc *nativeCompiler) mapNode(x *ast.MapNode) code {
+	type pair struct {
+		k string
+		v code
+	}
+	pairs := make([]pair, len(x.Pairs))
+	keys := make([]string, len(x.Pairs))
+	for i, p := range x.Pairs {
+		pn, ok := p.(*ast.PairNode)
+		if !ok {
+			unsupported("map entry %T", p)
+		}
+		k, ok := pn.Key.(*ast.StringNode)
+		if !ok {
+			unsupported("map key %T", pn.Key)
+		}
+		pairs[i] = pair{k.Value, nc.compile(pn.Value)}
+		keys[i] = pairs[i].v.key
+		if keys[i] != "" {
+			keys[i] = strconv.Quote(k.Value) + ":" + keys[i]
+		}
+	}
+	return anyCode(func(env *Env) any {
+		m := make(map[string]any, len(pairs))
+		for _, p := range pairs {
+			m[p.k] = p.v.a(env)
+		}
+		return m
+	}, joinKey("map", keys))
+}
+
+// joinKey is the key of an operation on values with keys args: "" when one
+// of them is "" (not event-pure).
+func joinKey(op string, args []string) string {
+	if slices.Contains(args, "") {
+		return ""
+	}
+	return op + "(" + strings.Join(args, ",") + ")"
+}
+
+func anyCode(f func(*Env) any, key string) code { return code{k: kAny, a: f, key: key} }
+
+func boolCode(f func(*Env) bool, key string) code {
+	return code{k: kBool, b: f, a: func(env *Env) any { return f(env) }, key: key}
+}
+
+func strCode(f func(*Env) string, key string) code {
+	return code{k: kStr, s: f, a: func(env *Env) any { return f(env) }, key: key}
+}
+
+func intCode(f func(*Env) int, key string) code {
+	return code{k: kInt, i: f, a: func(env *Env) any { return f(env) }, key: key}
+}
+
+func floatCode(f func(*Env) float64, key string) code {
+	return code{k: kFloat, f: f, a: func(env *Env) any { return f(env) }, key: key}
+}
+
+func strsCode(f func(*Env) []string, named bool, key string) code {
+	c := code{k: kStrs, l: f, named: named, key: key}
+	if named {
+		c.a = func(env *Env) any { return event.Strings(f(env)) }
+	} else {
+		c.a = func(env *Env) any { return f(env) }
+	}
+	return c
+}
+
+// asBool returns c as a boolean closure. A value of another type is an
+// error at run time, as in the VM.
+func asBool(c code) func(*Env) bool {
+	if c.k == kBool {
+		return c.b
+	}
+	a := c.a
+	return func(env *Env) bool {
+		v := a(env)
+		b, ok := v.(bool)
+		if !ok {
+			panic(fmt.Errorf("expected bool, got %T", v))
+		}
+		return b
+	}
+}
+
+// asString returns c as a string closure, or nil when c is not a string.
+func asString(c code) func(*Env) string {
+	if c.k == kStr {
+		return c.s
+	}
+	return nil
+}
+
+// number returns c as a float64 closure when it is a number.
+func number(c code) (func(*Env) float64, bool) {
+	switch c.k {
+	case kFloat:
+		return c.f, true
+	case kInt:
+		i := c.i
+		return func(env *Env) float64 { return float64(i(env)) }, true
+	}
+	return nil, false
+}
+
+// derefed returns the boxing closure of c with expr's dereference of
+// pointers and interfaces applied, as the VM does for the operands of
+// operators (compiler.derefInNeeded).
+func derefed(c code, n ast.Node) func(*Env) any {
+	if n.Nature().Nil {
+		return c.a
+	}
+	t := n.Type()
+	if t == nil || (t.Kind() != reflect.Pointer && t.Kind() != reflect.Interface) {
+		return c.a
+	}
+	a := c.a
+	return func(env *Env) any { return deref(a(env)) }
+}
+
+// deref is expr's deref.Interface: pointers and interfaces followed to
+// their value, nil for a nil one.
+func deref(v any) any {
+	switch x := v.(type) {
+	case nil:
+		return nil
+	case string, bool, int, int64, float64, []any, map[string]any, []string, event.Strings:
+		return v
+	case *bool: // the MCP hints and mcp.auth.audience_valid
+		if x == nil {
+			return nil
+		}
+		return *x
+	}
+	rv := reflect.ValueOf(v)
+	for rv.Kind() == reflect.Pointer || rv.Kind() == reflect.Interface {
+		if rv.IsNil() {
+			return nil
+		}
+		rv = rv.Elem()
+	}
+	if rv.IsValid() {
+		return rv.Interface()
+	}
+	panic(fmt.Sprintf("cannot dereference %v", v))
+}
+
+func (nc *nativeCompiler) unary(x *ast.UnaryNode) code {
+	in := nc.compile(x.Node)
+	switch x.Operator {
+	case "!", "not":
+		b := asBool(code{k: in.k, b: in.b, a: derefed(in, x.Node)})
+		return boolCode(func(env *Env) bool { return !b(env) }, joinKey("!", []string{in.key}))
+	case "+":
+		return in
+	case "-":
+		a := derefed(in, x.Node)
+		return anyCode(func(env *Env) any { return runtime.Negate(a(env)) }, joinKey("-", []string{in.key}))
+	}
+	unsupported("unary %s", x.Operator)
+	return code{}
+}
+
+func (nc *nativeCompiler) conditional(x *ast.ConditionalNode) code {
+	cond := nc.compile(x.Cond)
+	c := asBool(code{k: cond.k, b: cond.b, a: derefed(cond, x.Cond)})
+	t, f := nc.compile(x.Exp1), nc.compile(x.Exp2)
+	key := joinKey("if", []string{cond.key, t.key, f.key})
+	switch {
+	case t.k == kStr && f.k == kStr:
+		ts, fs := t.s, f.s
+		return strCode(func(env *Env) string {
+			if c(env) {
+				return ts(env)
+			}
+			return fs(env)
+		}, key)
+	case t.k == kBool && f.k == kBool:
+		tb, fb := t.b, f.b
+		return boolCode(func(env *Env) bool {
+			if c(env) {
+				return tb(env)
+			}
+			return fb(env)
+		}, key)
+	}
+	ta, fa := t.a, f.a
+	return anyCode(func(env *Env) any {
+		if c(env) {
+			return ta(env)
+		}
+		return fa(env)
+	}, key)
+}
+
+// let compiles let name = value; expr. The value is computed once, before
+// expr, into a variable slot.
+func (nc *nativeCompiler) let(x *ast.VariableDeclaratorNode) code {
+	val := nc.compile(x.Value)
+	slot := nc.nvars
+	nc.nvars++
+	v := nvar{name: x.Name, slot: slot, c: code{k: val.k, named: val.named, key: val.key}}
+	var store func(*Env)
+	switch val.k {
+	case kBool:
+		f := val.b
+		store = func(env *Env) { env.x.vars[slot].b = f(env) }
+		v.c.b = func(env *Env) bool { return env.x.vars[slot].b }
+		v.c.a = func(env *Env) any { return env.x.vars[slot].b }
+	case kStr:
+		f := val.s
+		store = func(env *Env) { env.x.vars[slot].s = f(env) }
+		v.c.s = func(env *Env) string { return env.x.vars[slot].s }
+		v.c.a = func(env *Env) any { return env.x.vars[slot].s }
+	case kInt:
+		f := val.i
+		store = func(env *Env) { env.x.vars[slot].i = f(env) }
+		v.c.i = func(env *Env) int { return env.x.vars[slot].i }
+		v.c.a = func(env *Env) any { return env.x.vars[slot].i }
+	case kFloat:
+		f := val.f
+		store = func(env *Env) { env.x.vars[slot].f = f(env) }
+		v.c.f = func(env *Env) float64 { return env.x.vars[slot].f }
+		v.c.a = func(env *Env) any { return env.x.vars[slot].f }
+	case kStrs:
+		f, named := val.l, val.named
+		store = func(env *Env) { env.x.vars[slot].l = f(env) }
+		v.c.l = func(env *Env) []string { return env.x.vars[slot].l }
+		v.c.a = func(env *Env) any {
+			if named {
+				return event.Strings(env.x.vars[slot].l)
+			}
+			return env.x.vars[slot].l
+		}
+	default:
+		f := val.a
+		store = func(env *Env) { env.x.vars[slot].a = f(env) }
+		v.c.a = func(env *Env) any { return env.x.vars[slot].a }
+		v.c.k = kAny
+	}
+	nc.scope = append(nc.scope, v)
+	body := nc.compile(x.Expr)
+	nc.scope = nc.scope[:len(nc.scope)-1]
+	out := body
+	wrap := func(env *Env) { store(env) }
+	switch body.k {
+	case kBool:
+		b := body.b
+		out.b = func(env *Env) bool { wrap(env); return b(env) }
+	case kStr:
+		s := body.s
+		out.s = func(env *Env) string { wrap(env); return s(env) }
+	case kInt:
+		i := body.i
+		out.i = func(env *Env) int { wrap(env); return i(env) }
+	case kFloat:
+		f := body.f
+		out.f = func(env *Env) float64 { wrap(env); return f(env) }
+	case kStrs:
+		l := body.l
+		out.l = func(env *Env) []string { wrap(env); return l(env) }
+	case kEnts:
+		e := body.e
+		out.e = func(env *Env) []event.Entity { wrap(env); return e(env) }
+	case kSet, kConst:
+		unsupported("let yielding a constant")
+	}
+	a := body.a
+	out.a = func(env *Env) any { wrap(env); return a(env) }
+	out.isConst = false
+	return out
+}
+
+func (nc *nativeCompiler) variable(name string) (nvar, bool) {
+	for i := len(nc.scope) - 1; i >= 0; i-- {
+		if nc.scope[i].name == name {
+			return nc.scope[i], true
+		}
+	}
+	return nvar{}, false
+}
+
+// access compiles identifiers, member accesses and predicate pointers.
+func (nc *nativeCompiler) access(n ast.Node) code {
+	// A path of properties down to an identifier or a pointer.
+	var props []string
+	cur := n
+	for {
+		m, ok := cur.(*ast.MemberNode)
+		if !ok {
+			break
+		}
+		if m.Method {
+			unsupported("method call")
+		}
+		s, ok := m.Property.(*ast.StringNode)
+		if !ok {
+			break
+		}
+		if m.Optional {
+			unsupported("optional member")
+		}
+		props = append(props, s.Value)
+		cur = m.Node
+	}
+	slices.Reverse(props)
+	switch root := cur.(type) {
+	case *ast.IdentifierNode:
+		if v, ok := nc.variable(root.Value); ok {
+			if len(props) > 0 {
+				return nc.fetch(v.c, props)
+			}
+			return v.c
+		}
+		switch root.Value {
+		case "steps":
+			if len(props) > 0 {
+				unsupported("steps.%s", props[0])
+			}
+			return anyCode(func(env *Env) any { return env.Steps }, "")
+		case "state":
+			return nc.stateField(props)
+		case "$env":
+			unsupported("$env")
+		}
+		path := append([]string{root.Value}, props...)
+		return eventFieldCode(func(env *Env) *event.Event { return env.Event }, path, strings.Join(path, "."))
+	case *ast.MemberNode:
+		// steps[i].path, or an index into a value of any type.
+		if id, ok := root.Node.(*ast.IdentifierNode); ok && id.Value == "steps" && !root.Optional {
+			idx, ok := root.Property.(*ast.IntegerNode)
+			if _, isVar := nc.variable("steps"); ok && !isVar && idx.Value >= 0 && len(props) > 0 {
+				i := idx.Value
+				return eventFieldCode(func(env *Env) *event.Event { return env.Steps[i] }, props, "")
+			}
+		}
+		if root.Optional || root.Method {
+			unsupported("optional member or method")
+		}
+		base, prop := nc.compile(root.Node), nc.compile(root.Property)
+		ba, pa := base.a, prop.a
+		c := anyCode(func(env *Env) any { return runtime.Fetch(ba(env), pa(env)) }, joinKey("index", []string{base.key, prop.key}))
+		if len(props) > 0 {
+			return nc.fetch(c, props)
+		}
+		return c
+	case *ast.PointerNode:
+		if root.Name != "" || len(nc.elems) == 0 {
+			unsupported("pointer #%s", root.Name)
+		}
+		switch nc.elems[len(nc.elems)-1] {
+		case kStr:
+			if len(props) > 0 {
+				unsupported("member of a string element")
+			}
+			return strCode(func(env *Env) string { return env.x.str }, "")
+		case kEnts:
+			if len(props) == 0 {
+				return anyCode(func(env *Env) any { return *env.x.ent }, "")
+			}
+			f, ok := lookupField(reflect.TypeFor[event.Entity](), props)
+			if !ok {
+				unsupported("entity field %v", props)
+			}
+			return fieldCode(func(env *Env) unsafe.Pointer { return unsafe.Pointer(env.x.ent) }, f, "")
+		default:
+			if len(props) > 0 {
+				return nc.fetch(anyCode(func(env *Env) any { return env.x.elem }, ""), props)
+			}
+			return anyCode(func(env *Env) any { return env.x.elem }, "")
+		}
+	}
+	unsupported("access to %T", n)
+	return code{}
+}
+
+// fetch reads props from a value of any type with runtime.Fetch, as the VM
+// does for values it cannot resolve at compile time.
+func (nc *nativeCompiler) fetch(base code, props []string) code {
+	a := base.a
+	key := base.key
+	for _, p := range props {
+		if key != "" {
+			key += "." + p
+		}
+	}
+	return anyCode(func(env *Env) any {
+		v := a(env)
+		for _, p := range props {
+			v = runtime.Fetch(v, p)
+		}
+		return v
+	}, key)
+}
+
+// eventFieldCode reads path from the event get returns; key is the code's
+// key: the path for the current event, "" for a step's. A path that goes
+// on inside a map (labels.team) reads the rest with runtime.Fetch.
+func eventFieldCode(get func(*Env) *event.Event, path []string, key string) code {
+	n := len(path)
+	f, ok := lookupField(reflect.TypeFor[event.Event](), path)
+	for !ok && n > 1 {
+		n--
+		if f, ok = lookupField(reflect.TypeFor[event.Event](), path[:n]); ok && f.typ.Kind() == reflect.Struct {
+			ok = false // a struct has no such field: not a map to fetch from
+		}
+	}
+	if !ok {
+		unsupported("event field %s", strings.Join(path, "."))
+	}
+	if n < len(path) {
+		prefix := ""
+		if key != "" {
+			prefix = strings.Join(path[:n], ".")
+		}
+		base := eventFieldCode(get, path[:n], prefix)
+		return (&nativeCompiler{}).fetch(base, path[n:])
+	}
+	base := func(env *Env) unsafe.Pointer {
+		e := get(env)
+		if e == nil {
+			panic(errNoEvent)
+		}
+		return unsafe.Pointer(e)
+	}
+	return fieldCode(base, f, key)
+}
+
+// fieldCode reads the field f of the struct base returns.
+func fieldCode(base func(*Env) unsafe.Pointer, f field, key string) code {
+	off := f.off
+	switch f.typ {
+	case reflect.TypeFor[string]():
+		return strCode(func(env *Env) string { return *(*string)(unsafe.Add(base(env), off)) }, key)
+	case reflect.TypeFor[bool]():
+		return boolCode(func(env *Env) bool { return *(*bool)(unsafe.Add(base(env), off)) }, key)
+	case reflect.TypeFor[int]():
+		return intCode(func(env *Env) int { return *(*int)(unsafe.Add(base(env), off)) }, key)
+	case reflect.TypeFor[float64]():
+		return floatCode(func(env *Env) float64 { return *(*float64)(unsafe.Add(base(env), off)) }, key)
+	case reflect.TypeFor[[]string]():
+		return strsCode(func(env *Env) []string { return *(*[]string)(unsafe.Add(base(env), off)) }, false, key)
+	case reflect.TypeFor[event.Strings]():
+		return strsCode(func(env *Env) []string { return *(*event.Strings)(unsafe.Add(base(env), off)) }, true, key)
+	case reflect.TypeFor[[]event.Entity]():
+		get := func(env *Env) []event.Entity { return *(*[]event.Entity)(unsafe.Add(base(env), off)) }
+		return code{k: kEnts, e: get, a: func(env *Env) any { return get(env) }, key: key}
+	}
+	t := f.typ
+	return anyCode(func(env *Env) any { return reflect.NewAt(t, unsafe.Add(base(env), off)).Elem().Interface() }, key)
+}
+
+// stateField reads a field of the correlation state (reason templates).
+func (nc *nativeCompiler) stateField(props []string) code {
+	f, ok := lookupField(reflect.TypeFor[State](), props)
+	if !ok {
+		unsupported("state.%s", strings.Join(props, "."))
+	}
+	return fieldCode(func(env *Env) unsafe.Pointer { return unsafe.Pointer(&env.State) }, f, "")
+}
