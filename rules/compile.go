@@ -132,6 +132,7 @@ type compiled struct {
 	// native is the expression compiled to Go closures, or nil when the VM
 	// runs it (native.go).
 	native *native
+	probe  probeInfo
 	index  map[string][]string
 }
 
@@ -341,6 +342,9 @@ func (c *compiler) compileAt(src *source, text string, base int, sc scope) (out 
 	}
 	out.program = prog
 	out.native, _ = nativeCompile(tree.Node, c.slots)
+	if sc.boolean {
+		out.probe = newProbe(tree.Node, c.slots)
+	}
 	return out, true
 }
 
@@ -762,7 +766,7 @@ func (c *compiler) compileRule(d *ruleDraft) {
 		if !ok {
 			return nil
 		}
-		return &Condition{Source: src.text, Program: out.program, Pos: src.pos(), Index: out.index, native: out.native}
+		return &Condition{Source: src.text, Program: out.program, Pos: src.pos(), Index: out.index, native: out.native, probe: out.probe}
 	}
 	exprOf := func(src *source, sc scope) *Expr {
 		if src == nil {

@@ -259,7 +259,7 @@ rules:
     within: 1m
     steps:
       - condition: mcp.method.name == "tools/call"
-      - condition: mcp.server.name != steps[0].mcp.server.name
+      - condition: mcp.method.name == "tools/call" && mcp.server.name != steps[0].mcp.server.name
 `))
 	if err != nil {
 		t.Fatal(err)
@@ -274,6 +274,18 @@ rules:
 	ok, err := c.Eval(new(vm.VM), &Env{Event: testEvent(), Steps: []*event.Event{{}}})
 	if err != nil || !ok {
 		t.Errorf("with a step: %v, %v", ok, err)
+	}
+	// Probe: the step-free conjunct decides a listing; a call needs steps.
+	if !c.UsesSteps() || set.Rules[0].Steps[0].Condition.UsesSteps() {
+		t.Error("UsesSteps is wrong")
+	}
+	list := testEvent()
+	list.MCP.Method.Name = "tools/list"
+	if ok, definite := c.Probe(new(vm.VM), &Env{Event: list}); ok || !definite {
+		t.Errorf("Probe(tools/list) = %v, %v; want false, definite", ok, definite)
+	}
+	if _, definite := c.Probe(new(vm.VM), &Env{Event: testEvent()}); definite {
+		t.Error("Probe(tools/call) is definite without steps")
 	}
 }
 

@@ -155,6 +155,7 @@ type Condition struct {
 	Index map[string][]string
 
 	native *native // see native.go; nil: the VM runs Program
+	probe  probeInfo
 }
 
 // IndexFields are the event fields the engine indexes rules on, most

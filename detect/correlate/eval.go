@@ -36,23 +36,13 @@ type cond struct {
 	// usesSteps is set when the condition refers to steps: its result may
 	// depend on a pending match, so it is settled in event-time order.
 	usesSteps bool
-	// probe is set when every use of steps indexes it (steps[0].x) and a
-	// conjunct does not use steps: run without steps, the condition either
-	// gives a result that cannot depend on them or fails on the first
-	// access. See evaluator.probe.
-	probe bool
 }
 
 func newCond(c *rules.Condition) *cond {
 	if c == nil || c.Program == nil {
 		return nil
 	}
-	k := &cond{c: c}
-	k.usesSteps, k.probe = stepsUse(c.Program)
-	if n := c.Program.Node(); n != nil && k.usesSteps && !probeHelps(n) {
-		k.probe = false
-	}
-	return k
+	return &cond{c: c, usesSteps: c.UsesSteps()}
 }
 
 // eval evaluates the condition (nil: true). A runtime error counts as false
@@ -68,78 +58,14 @@ func (x *evaluator) eval(k *cond, ev *event.Event, steps []*event.Event) (bool, 
 }
 
 // probe evaluates, when an event arrives, a condition that refers to
-// steps, with no steps at all. definite reports whether the result holds
-// whatever the steps will be: the evaluation finished without touching steps
-// (every access to steps[i] fails on an empty list). Otherwise the event is a
-// candidate and the condition is evaluated again in event-time order.
+// steps, before the steps are known (rules.Condition.Probe): definite
+// reports whether the result holds whatever the steps will be; otherwise
+// the event is a candidate, evaluated again in event-time order.
 func (x *evaluator) probe(k *cond, ev *event.Event) (ok, definite bool) {
-	if !k.probe {
-		return false, false
-	}
-	ok, err := x.eval(k, ev, nil)
-	if err != nil {
-		return false, false
-	}
-	return ok, true
-}
-
-// probeHelps reports whether probing a condition that uses steps can ever
-// settle it: only when it has a conjunct that does not use steps. (A probe
-// that touches steps fails, which costs a panic and an error.)
-func probeHelps(n ast.Node) bool {
-	for _, c := range conjuncts(n, nil) {
-		if uses, _ := nodeStepsUse(c); !uses {
-			return true
-		}
-	}
-	return false
-}
-
-// conjuncts appends the operands of the top-level && of n to out.
-func conjuncts(n ast.Node, out []ast.Node) []ast.Node {
-	if b, ok := n.(*ast.BinaryNode); ok && (b.Operator == "&&" || b.Operator == "and") {
-		out = conjuncts(b.Left, out)
-		return conjuncts(b.Right, out)
-	}
-	return append(out, n)
-}
-
-// stepsUse reports whether the program refers to steps, and whether every
-// such reference is indexed (steps[i] or steps.x), which makes probing sound.
-func stepsUse(p *vm.Program) (uses, indexedOnly bool) {
-	n := p.Node()
-	if n == nil {
-		return false, false
-	}
-	return nodeStepsUse(n)
-}
-
-func nodeStepsUse(n ast.Node) (uses, indexedOnly bool) {
-	v := &stepsFinder{}
-	func() {
-		defer func() {
-			if recover() != nil { // a node type this expr version does not walk
-				v.idents, v.indexed = 1, 0
-			}
-		}()
-		ast.Walk(&n, v)
-	}()
-	return v.idents > 0, v.idents > 0 && v.idents == v.indexed
-}
-
-type stepsFinder struct{ idents, indexed int }
-
-func (v *stepsFinder) Visit(n *ast.Node) {
-	switch x := (*n).(type) {
-	case *ast.IdentifierNode:
-		if x.Value == "steps" {
-			v.idents++
-		}
-	case *ast.MemberNode:
-		if id, ok := x.Node.(*ast.IdentifierNode); ok && id.Value == "steps" {
-			v.indexed++
-		}
-	}
+	x.setEvent(ev, nil)
+	ok, definite = k.c.Probe(&x.vm, &x.env)
+	x.clear()
+	return ok, definite
 }
 
 // valueExpr is a compiled expression producing a value (a group key part, a

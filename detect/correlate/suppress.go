@@ -27,6 +27,14 @@ type Suppressor struct {
 	x    evaluator
 	out  []*alert.Alert
 	seen SuppressorStats
+	// by holds the prepared suppress.by expressions of the rules seen, by
+	// rule id (a reload replaces a rule under its id).
+	by map[string]suppressBy
+}
+
+type suppressBy struct {
+	rule  *rules.Rule
+	exprs []valueExpr
 }
 
 // SuppressorStats are the counters of a Suppressor.
@@ -73,8 +81,17 @@ func (s *Suppressor) Key(r *rules.Rule, ev *event.Event) string {
 	if r.Suppress == nil || r.Suppress.For <= 0 {
 		return ""
 	}
-	parts := []string{r.ID}
-	exprs := newValueExprs(r.Suppress.By)
+	by, ok := s.by[r.ID]
+	if !ok || by.rule != r {
+		if s.by == nil {
+			s.by = make(map[string]suppressBy)
+		}
+		by = suppressBy{rule: r, exprs: newValueExprs(r.Suppress.By)}
+		s.by[r.ID] = by
+	}
+	exprs := by.exprs
+	parts := make([]string, 1, 1+len(exprs))
+	parts[0] = r.ID
 	for i := range exprs {
 		v, err := s.x.value(&exprs[i], ev)
 		if err != nil {
