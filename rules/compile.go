@@ -745,7 +745,7 @@ func (c *compiler) compileTemplate(src *source, sc scope) (*Template, bool) {
 			ok = false
 			continue
 		}
-		t.Parts = append(t.Parts, TemplatePart{Expr: out.program})
+		t.Parts = append(t.Parts, TemplatePart{Expr: out.program, native: out.native})
 	}
 	if !ok {
 		return nil, false

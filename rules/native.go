@@ -479,6 +479,11 @@ func (nc *nativeCompiler) conditional(x *ast.ConditionalNode) code {
 // expr, into a variable slot.
 func (nc *nativeCompiler) let(x *ast.VariableDeclaratorNode) code {
 	val := nc.compile(x.Value)
+	if strings.Contains(val.key, "(") {
+		// Not a plain field or constant: rules that bind the same value
+		// (through one macro) compute it once per event.
+		val = nc.cached(val)
+	}
 	slot := nc.nvars
 	nc.nvars++
 	v := nvar{name: x.Name, slot: slot, c: code{k: val.k, named: val.named, key: val.key}}

@@ -14,6 +14,9 @@ import (
 )
 
 func (nc *nativeCompiler) binary(x *ast.BinaryNode) code {
+	if x.Operator == "+" && isString(x.Left) && isString(x.Right) {
+		return nc.concat(x)
+	}
 	l, r := nc.compile(x.Left), nc.compile(x.Right)
 	key := joinKey(x.Operator, []string{l.key, r.key})
 	la, ra := derefed(l, x.Left), derefed(r, x.Right)
@@ -77,6 +80,61 @@ func (nc *nativeCompiler) binary(x *ast.BinaryNode) code {
 	}
 	unsupported("operator %s on %v and %v", x.Operator, x.Left.Type(), x.Right.Type())
 	return code{}
+}
+
+// isString reports whether the checker typed n as a string.
+func isString(n ast.Node) bool { return n.Type() == reflect.TypeFor[string]() }
+
+// concat compiles a chain of string +: a + "\n" + b + "\n" + c makes one
+// string of the exact size rather than one per +.
+func (nc *nativeCompiler) concat(x *ast.BinaryNode) code {
+	var parts []func(*Env) string
+	var keys []string
+	var collect func(n ast.Node)
+	collect = func(n ast.Node) {
+		if b, ok := n.(*ast.BinaryNode); ok && b.Operator == "+" && isString(b.Left) && isString(b.Right) {
+			collect(b.Left)
+			collect(b.Right)
+			return
+		}
+		c := nc.compile(n)
+		keys = append(keys, c.key)
+		if c.k == kStr {
+			parts = append(parts, c.s)
+			return
+		}
+		a := c.a
+		parts = append(parts, func(env *Env) string {
+			v := a(env)
+			s, ok := v.(string)
+			if !ok {
+				panic(fmt.Errorf("expected string, got %T", v))
+			}
+			return s
+		})
+	}
+	collect(x)
+	key := joinKey("+", keys)
+	if len(parts) == 2 {
+		a, b := parts[0], parts[1]
+		return strCode(func(env *Env) string { return a(env) + b(env) }, key)
+	}
+	return strCode(func(env *Env) string {
+		var buf [8]string
+		vals := buf[:0]
+		n := 0
+		for _, p := range parts {
+			s := p(env)
+			vals = append(vals, s)
+			n += len(s)
+		}
+		var b strings.Builder
+		b.Grow(n)
+		for _, s := range vals {
+			b.WriteString(s)
+		}
+		return b.String()
+	}, key)
 }
 
 // equal compiles ==.

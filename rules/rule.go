@@ -183,6 +183,8 @@ type Template struct {
 type TemplatePart struct {
 	Literal string
 	Expr    *vm.Program // nil for a literal
+
+	native *native // see native.go; nil: the VM runs Expr
 }
 
 // Step is one step of a sequence rule.

@@ -92,7 +92,13 @@ func (t *Template) Render(v *vm.VM, env *Env) string {
 			b.WriteString(p.Literal)
 			continue
 		}
-		out, err := v.Run(p.Expr, env)
+		var out any
+		var err error
+		if p.native != nil {
+			out, err = p.native.evalAny(env)
+		} else {
+			out, err = v.Run(p.Expr, env)
+		}
 		if err != nil {
 			b.WriteByte('?')
 			continue
