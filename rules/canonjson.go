@@ -4,6 +4,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -23,6 +24,11 @@ func appendJSON(b []byte, v any) (_ []byte, ok bool) {
 	case float64:
 		if math.IsInf(x, 0) || math.IsNaN(x) {
 			return b, false
+		}
+		if x == math.Trunc(x) && math.Abs(x) < 1<<53 && (x != 0 || !math.Signbit(x)) {
+			// A whole number (most of JSON's): its digits, as 'f' writes
+			// them (but -0, which is "-0").
+			return strconv.AppendInt(b, int64(x), 10), true
 		}
 		f := byte('f')
 		if abs := math.Abs(x); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
@@ -55,19 +61,15 @@ func appendJSON(b []byte, v any) (_ []byte, ok bool) {
 		if x == nil {
 			return append(b, "null"...), true
 		}
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
+		var buf [smallMap]mapEntry[any] // here: in a function of its own, escape analysis puts it on the heap
 		b = append(b, '{')
-		for i, k := range keys {
+		for i, e := range sortedEntries(buf[:0], x) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendJSONString(b, k)
+			b = appendJSONString(b, e.k)
 			b = append(b, ':')
-			if b, ok = appendJSON(b, x[k]); !ok {
+			if b, ok = appendJSON(b, e.v); !ok {
 				return b, false
 			}
 		}
@@ -129,4 +131,31 @@ func appendJSONString(b []byte, s string) []byte {
 	}
 	b = append(b, s[start:]...)
 	return append(b, '"')
+}
+
+// smallMap is how many entries appendJSON and walkStrings sort without
+// allocating (in an array on the stack).
+const smallMap = 16
+
+// mapEntry is a key and value of a map.
+type mapEntry[V any] struct {
+	k string
+	v V
+}
+
+// sortedEntries appends the entries of m to dst and sorts them by key.
+func sortedEntries[V any](dst []mapEntry[V], m map[string]V) []mapEntry[V] {
+	for k, v := range m {
+		dst = append(dst, mapEntry[V]{k, v})
+	}
+	if len(dst) > 12 {
+		slices.SortFunc(dst, func(a, b mapEntry[V]) int { return strings.Compare(a.k, b.k) })
+		return dst
+	}
+	for i := 1; i < len(dst); i++ { // few entries: an insertion sort
+		for j := i; j > 0 && dst[j].k < dst[j-1].k; j-- {
+			dst[j], dst[j-1] = dst[j-1], dst[j]
+		}
+	}
+	return dst
 }

@@ -334,20 +334,26 @@ func argText(v any) string {
 	if s, ok := v.(string); ok {
 		return cutString(s, MaxArgText)
 	}
-	var b strings.Builder
+	var buf [1024]byte // most results fit: one allocation, the result's
+	b := buf[:0]
+	n, last := 0, "" // how many strings were joined, the last one
 	walkStrings(v, 0, func(s string) bool {
-		if b.Len() > 0 {
-			b.WriteByte('\n')
+		n, last = n+1, s
+		if len(b) > 0 {
+			b = append(b, '\n')
 		}
-		room := MaxArgText - b.Len()
+		room := MaxArgText - len(b)
 		if len(s) >= room {
-			b.WriteString(cutString(s, room))
+			b = append(b, cutString(s, room)...)
 			return false
 		}
-		b.WriteString(s)
+		b = append(b, s...)
 		return true
 	})
-	return b.String()
+	if n == 1 {
+		return cutString(last, MaxArgText) // no copy
+	}
+	return string(b)
 }
 
 // cutString cuts s to at most n bytes at a rune boundary.
@@ -374,16 +380,7 @@ func walkStrings(v any, depth int, fn func(string) bool) bool {
 	case string:
 		return fn(x)
 	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
-			if !walkStrings(x[k], depth+1, fn) {
-				return false
-			}
-		}
+		return walkMap(x, depth, fn)
 	case []any:
 		for _, e := range x {
 			if !walkStrings(e, depth+1, fn) {
@@ -391,23 +388,35 @@ func walkStrings(v any, depth int, fn func(string) bool) bool {
 			}
 		}
 	case map[string]string:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
-			if !fn(x[k]) {
+		var buf [smallMap]mapEntry[string]
+		for _, e := range sortedEntries(buf[:0], x) {
+			if !fn(e.v) {
 				return false
 			}
 		}
-	default:
-		if ss, ok := stringsOf(v); ok {
-			for _, s := range ss {
-				if !fn(s) {
-					return false
-				}
+	case []string:
+		for _, s := range x {
+			if !fn(s) {
+				return false
 			}
+		}
+	case event.Strings:
+		for _, s := range x {
+			if !fn(s) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// walkMap is walkStrings of a map[string]any (its own function, so that
+// the other calls do not carry its array on the stack).
+func walkMap(m map[string]any, depth int, fn func(string) bool) bool {
+	var buf [smallMap]mapEntry[any]
+	for _, e := range sortedEntries(buf[:0], m) {
+		if !walkStrings(e.v, depth+1, fn) {
+			return false
 		}
 	}
 	return true
@@ -636,7 +645,8 @@ func fnToJSON(args ...any) (any, error) {
 // canonicalJSON returns v as JSON with map keys sorted and no HTML
 // escaping; "" when v cannot be written as JSON.
 func canonicalJSON(v any) string {
-	if out, ok := appendJSON(nil, v); ok {
+	var buf [1024]byte // most values fit: one allocation, the result's
+	if out, ok := appendJSON(buf[:0], v); ok {
 		return string(out)
 	}
 	var b bytes.Buffer

@@ -254,12 +254,14 @@ func (s *stringSet) has(v string) bool {
 // foldList is a constant list of icontains_any, folded at load.
 type foldList struct {
 	needles []string
-	anchors []int // anchor of each needle
-	empty   bool  // a needle is "": every string contains it
+	anchors []int        // anchor of each needle
+	empty   bool         // a needle is "": every string contains it
+	m       *foldMatcher // all the needles in one automaton; nil when none or too many
 }
 
 func newFoldList(list []string) *foldList {
 	l := &foldList{}
+	var canon []string
 	for _, v := range list {
 		f := foldString(v)
 		if f == "" {
@@ -268,11 +270,36 @@ func newFoldList(list []string) *foldList {
 		}
 		l.needles = append(l.needles, f)
 		l.anchors = append(l.anchors, anchor(f))
+		// containsFold compares foldRune of the needle's characters,
+		// which f holds folded once more.
+		canon = append(canon, foldString(f))
+	}
+	if !l.empty {
+		l.m = newFoldMatcher(canon)
 	}
 	return l
 }
 
+// in reports whether s contains one of the needles, ignoring case: with
+// the automaton when it can answer, else needle by needle.
 func (l *foldList) in(s string) bool {
+	if l == nil {
+		return false
+	}
+	if l.empty {
+		return true
+	}
+	if l.m != nil {
+		if found, exact := l.m.contains(s); exact {
+			return found
+		}
+	}
+	return l.inEach(s)
+}
+
+// inEach is in searching for each needle in turn, the reference the
+// automaton answers as.
+func (l *foldList) inEach(s string) bool {
 	if l == nil {
 		return false
 	}

@@ -53,26 +53,11 @@ func structField(t reflect.Type, name string) (reflect.StructField, bool) {
 	return reflect.StructField{}, false
 }
 
-// at returns the address of the field inside the struct at p.
-func (f field) at(p unsafe.Pointer) unsafe.Pointer { return unsafe.Add(p, f.off) }
-
-// eventField is the type the readers of event fields share.
-type eventField[T any] func(*event.Event) T
-
 // readEvent returns a reader of the field of type T at f in an Event. The
 // caller has checked that f.typ is T.
-func readEvent[T any](f field) eventField[T] {
+func readEvent[T any](f field) func(*event.Event) T {
 	off := f.off
 	return func(e *event.Event) T { return *(*T)(unsafe.Add(unsafe.Pointer(e), off)) }
-}
-
-// boxEvent returns a reader of the field at f in an Event as an interface
-// value of the field's own type, as the VM would give it.
-func boxEvent(f field) eventField[any] {
-	off, t := f.off, f.typ
-	return func(e *event.Event) any {
-		return reflect.NewAt(t, unsafe.Add(unsafe.Pointer(e), off)).Elem().Interface()
-	}
 }
 
 // StringField returns a reader of the string field of event.Event at path
