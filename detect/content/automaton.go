@@ -1,5 +1,7 @@
 package content
 
+import "slices"
+
 // automaton is an Aho-Corasick automaton compiled into a dense DFA over byte
 // classes. It is built once and never changes, so any number of goroutines
 // may scan with it at once.
@@ -22,9 +24,14 @@ package content
 //     is checked against its pattern.
 //   - uint16 state numbers; states that end a pattern are numbered last, so
 //     "does a pattern end here" is one comparison.
-//   - Two halves of the text are walked in the same loop, in a function
-//     that makes no calls and indexes the table through an array pointer
-//     (no bounds checks), so the CPU overlaps the two chains of loads.
+//   - From 256 bytes on, four quarters of the text are walked in the same
+//     loop, in a function that makes no calls and indexes the table
+//     through an array pointer (no bounds checks), so the CPU overlaps the
+//     four chains of loads (see scan).
+//   - Most states reached through a digit or a symbol end only patterns
+//     with one particular last byte ("@"); a bit set per state of the bytes
+//     its patterns may end with (mayEnd) spares the check of the pattern
+//     at the other bytes of the class.
 //
 // With collapse set (the phrase automaton), a run of white space matches a
 // single space of a pattern and the markdown marks '*' and '`' are
@@ -40,7 +47,14 @@ type automaton struct {
 	exact    []bool // pattern has only letters and spaces: no check needed
 	maxLen   int
 	collapse bool
-	padded   bool // delta has capacity for maxStates rows (see walk2)
+	quarters bool // scan may split texts of 2 KiB and more the legacy way (see scan)
+	// lastID[s-firstOut] indexes lastSets: the bytes that can end a match
+	// of one of the patterns of state s (see mayEnd).
+	lastID   []uint8
+	lastSets [][4]uint64
+	// split is set when the byte 0 leads the root to itself, so a walk
+	// over a run of zero bytes stays in the root (see scanSplit).
+	split bool
 }
 
 const (
@@ -98,11 +112,11 @@ func lower(c byte) byte {
 
 // buildAutomaton compiles pats (lower-case where letters, non-empty, fewer
 // than 65536, no double spaces) with the byte classes of classOf. Matching
-// ignores ASCII case. With padded the transition table gets capacity for
-// maxStates rows, which the two-walk loop needs; only the large phrase
-// automaton, which is worth it, is built so.
-func buildAutomaton(pats []string, collapse, padded bool, classOf func(byte, bool) uint8) *automaton {
-	a := &automaton{pats: pats, exact: make([]bool, len(pats)), collapse: collapse, padded: padded}
+// ignores ASCII case. The transition table gets capacity for maxStates
+// rows, which the four-walk loop needs. With quarters, scan splits texts of
+// 2 KiB and more the legacy way (only the phrase automaton is built so).
+func buildAutomaton(pats []string, collapse, quarters bool, classOf func(byte, bool) uint8) *automaton {
+	a := &automaton{pats: pats, exact: make([]bool, len(pats)), collapse: collapse, quarters: quarters}
 	for c := 0; c < 256; c++ {
 		a.class[c] = classOf(byte(c), collapse)
 	}
@@ -202,11 +216,7 @@ func buildAutomaton(pats []string, collapse, padded bool, classOf func(byte, boo
 		byID[id[s]] = int32(s)
 	}
 	a.firstOut = uint16(first)
-	if padded {
-		a.delta = make([]uint16, hi<<classBits, maxStates<<classBits)
-	} else {
-		a.delta = make([]uint16, hi<<classBits)
-	}
+	a.delta = make([]uint16, hi<<classBits, maxStates<<classBits)
 	for s := 0; s < ns; s++ {
 		for c := 0; c < nc; c++ {
 			a.delta[int(id[s])<<classBits|c] = id[delta[s*nc+c]]
@@ -218,7 +228,57 @@ func buildAutomaton(pats []string, collapse, padded bool, classOf func(byte, boo
 		a.outs = append(a.outs, nodes[byID[k]].out...)
 	}
 	a.outStart = append(a.outStart, uint32(len(a.outs)))
+	a.buildLast()
+	a.split = a.delta[a.class[0]] == 0
 	return a
+}
+
+// buildLast fills lastID and lastSets. emit finds no match in state s at
+// a byte outside the set of s: matchBack and sameFold compare the last
+// byte of each pattern with the text first, ignoring case, and matchBack
+// takes any white space for a space; an exact pattern of an automaton
+// without collapse is not checked, so it allows every byte.
+func (a *automaton) buildLast() {
+	ids := map[[4]uint64]uint8{}
+	for k := 0; k+1 < len(a.outStart); k++ {
+		var set [4]uint64
+		for _, p := range a.outs[a.outStart[k]:a.outStart[k+1]] {
+			pat := a.pats[p]
+			last := pat[len(pat)-1]
+			for c := 0; c < 256; c++ {
+				b := byte(c)
+				ok := b == last || lower(b) == last
+				switch {
+				case !a.collapse && a.exact[p]:
+					ok = true
+				case a.collapse && last == ' ':
+					ok = isSpaceByte(b)
+				}
+				if ok {
+					set[c>>6] |= 1 << (c & 63)
+				}
+			}
+		}
+		id, ok := ids[set]
+		if !ok {
+			if len(a.lastSets) == 256 {
+				panic("content: too many final-byte sets")
+			}
+			id = uint8(len(a.lastSets))
+			ids[set] = id
+			a.lastSets = append(a.lastSets, set)
+		}
+		a.lastID = append(a.lastID, id)
+	}
+}
+
+// mayEnd reports whether a pattern of state s (s >= firstOut) can end
+// with byte c. Most states reached through a digit or a symbol end only
+// patterns with one particular last byte ("@"), so this spares the call
+// of emit at most of them.
+func (a *automaton) mayEnd(s uint16, c byte) bool {
+	set := &a.lastSets[a.lastID[s-a.firstOut]]
+	return set[c>>6]>>(c&63)&1 != 0
 }
 
 // hitFunc receives a match of pattern pat at text[start:end]; it returns
@@ -352,30 +412,130 @@ func scanOne[T string | []byte](a *automaton, text T, hit hitFunc) {
 		if k, s = walk1(a.delta, &a.class, first, text, k, s); k == len(text) {
 			return
 		}
-		if !emit(a, text, uint16(s), k+1, hit) {
+		if a.mayEnd(uint16(s), text[k]) && !emit(a, text, uint16(s), k+1, hit) {
 			return
 		}
 	}
 }
 
-// scan calls hit for every occurrence of every pattern in text. Matches
-// come in order of end offset within each quarter of the text. It stops
-// when hit returns false.
-func scan[T string | []byte](a *automaton, text T, hit hitFunc) {
+// scratch is the reusable memory of scanSplit.
+type scratch struct {
+	z  []byte  // the text between runs of zero bytes
+	ev []event // the steps where a walk ended a pattern
+}
+
+// splitMin is the shortest text scanSplit takes: below it, the overlaps
+// cost more than the four walks save.
+const splitMin = 256
+
+// splitMax bounds the copy scanSplit makes; longer texts are walked once.
+const splitMax = 1 << 20
+
+// scan calls hit for every occurrence of every pattern in text. It stops
+// when hit returns false. With sc nil, or for a text shorter than splitMin,
+// it walks the text once; from splitMin bytes it walks four quarters at
+// once (scanSplit), and reports exactly what one walk reports, in the same
+// order: by end offset. For an automaton built with quarters, texts of
+// 2 KiB and more are split the legacy way (scanQuarters), and matches come
+// in order of end offset within each quarter.
+func scan[T string | []byte](a *automaton, text T, hit hitFunc, sc *scratch) {
 	n := len(text)
-	first := uint32(a.firstOut)
-	// Overlap of the quarters: the longest pattern, and more when white
-	// space runs may stretch a match.
-	ov := a.maxLen - 1
-	if a.collapse {
-		ov += 64
+	if a.quarters && n >= 2048 {
+		if b, ok := any(text).([]byte); ok && n/4 > a.quarterOverlap() {
+			scanQuarters(a, b, hit, sc)
+			return
+		}
 	}
-	b, isBytes := any(text).([]byte)
-	q := n / 4
-	if n < 2048 || q <= ov || !isBytes || !a.padded {
-		scanOne(a, text, hit)
+	if sc != nil && n >= splitMin && n <= splitMax && a.split && scanSplit(a, text, hit, sc) {
 		return
 	}
+	scanOne(a, text, hit)
+}
+
+// scanSplit walks the four quarters of text at once and reports the
+// matches quarter by quarter, so in the order of one walk. Each walk
+// starts ov bytes before its quarter, in the root; by the start of the
+// quarter it has almost always reached the state the walk over the whole
+// text is in there, since that state stands for at most the last maxLen
+// bytes. Where it has not (a match stretched by a long run of white space
+// across the boundary), scanSplit reports nothing and returns false, and
+// the caller walks the text once. The text is copied between runs of zero
+// bytes (zero leads the root to itself) so that the first walk also starts
+// ov bytes early and all four are equally long.
+func scanSplit[T string | []byte](a *automaton, text T, hit hitFunc, sc *scratch) bool {
+	n := len(text)
+	ov := a.maxLen + 4
+	q := (n + 3) / 4
+	w := q + ov // bytes per walk
+	z := slices.Grow(sc.z[:0], 4*q+ov)[:4*q+ov]
+	sc.z = z
+	clear(z[:ov])
+	copy(z[ov:], text)
+	clear(z[ov+n:])
+	var t [4][]byte
+	for j := range t {
+		t[j] = z[j*q : j*q+w]
+	}
+	first := uint32(a.firstOut)
+	var st [4]uint32
+	var ev [64]event
+	// The overlaps: events there belong to the previous quarter.
+	head := [4][]byte{t[0][:ov], t[1][:ov], t[2][:ov], t[3][:ov]}
+	for k := 0; k < ov; {
+		k, _ = walk4(a.delta, &a.class, first, &head, k, &st, &ev)
+	}
+	mid := st
+	evs := sc.ev[:0]
+	for k := ov; k < w; {
+		var m int
+		k, m = walk4(a.delta, &a.class, first, &t, k, &st, &ev)
+		evs = append(evs, ev[:m]...)
+	}
+	sc.ev = evs
+	// Walk j ends where walk j+1's quarter starts: the states must agree.
+	if mid[1] != st[0] || mid[2] != st[1] || mid[3] != st[2] {
+		return false
+	}
+	for j := range 4 {
+		base := j*q - ov + 1 // end offset of a match at step 0
+		for _, e := range evs {
+			s := e.st[j]
+			if uint32(s) < first {
+				continue
+			}
+			end := base + int(e.k)
+			if end > n {
+				break
+			}
+			if a.mayEnd(s, text[end-1]) && !emit(a, text, s, end, hit) {
+				return true
+			}
+		}
+	}
+	return true
+}
+
+// quarterOverlap is how far before its quarter scanQuarters starts a walk:
+// the longest pattern, and more when white space runs may stretch a match.
+func (a *automaton) quarterOverlap() int {
+	if a.collapse {
+		return a.maxLen - 1 + 64
+	}
+	return a.maxLen - 1
+}
+
+// scanQuarters walks the four quarters of b (n >= 2048) at once, each from
+// maxLen+63 bytes before its quarter, and reports the matches ending in
+// each quarter, interleaved across the quarters. It assumes that walking
+// that far is enough to reach the state of a single walk.
+func scanQuarters(a *automaton, b []byte, hit hitFunc, sc *scratch) {
+	if sc == nil {
+		sc = new(scratch)
+	}
+	n := len(b)
+	first := uint32(a.firstOut)
+	ov := a.quarterOverlap()
+	q := n / 4
 	// Quarter j is walked from start[j] (ov bytes early, from the root)
 	// and reports matches ending in (j*q, end(j)].
 	var start [4]int
@@ -392,27 +552,43 @@ func scan[T string | []byte](a *automaton, text T, hit hitFunc) {
 		for _, e := range ev[:m] {
 			for j := range 4 {
 				end := start[j] + int(e.k) + 1
-				if uint32(e.st[j]) >= first && end > j*q && !emit(a, b, e.st[j], end, hit) {
+				if s := e.st[j]; uint32(s) >= first && end > j*q && a.mayEnd(s, b[end-1]) && !emit(a, b, s, end, hit) {
 					return
 				}
 			}
 		}
 	}
-	// Finish quarters 1–3 (quarter 0 is done: it ends at q).
+	// Finish quarters 1–3 (quarter 0 is done: it ends at q): the first ov
+	// bytes left of each in step, then the rest of quarter 3. The matches
+	// are reported quarter by quarter, as three single walks would.
+	var fin [4][]byte
 	for j := 1; j < 4; j++ {
-		stop := (j + 1) * q
-		if j == 3 {
-			stop = n
-		}
-		s := st[j]
-		seg := b[:stop]
-		for k := start[j] + q; k < stop; k++ {
-			if k, s = walk1(a.delta, &a.class, first, seg, k, s); k == stop {
-				break
-			}
-			if k+1 > j*q && !emit(a, b, uint16(s), k+1, hit) {
+		fin[j-1] = b[start[j]+q : start[j]+q+ov]
+	}
+	fin[3] = fin[2]
+	fst := [4]uint32{st[1], st[2], st[3], st[3]}
+	evs := sc.ev[:0]
+	for k := 0; k < ov; {
+		var m int
+		k, m = walk4(a.delta, &a.class, first, &fin, k, &fst, &ev)
+		evs = append(evs, ev[:m]...)
+	}
+	sc.ev = evs
+	for j := 1; j < 4; j++ {
+		base := start[j] + q + 1 // end offset of a match at step 0
+		for _, e := range evs {
+			if s := e.st[j-1]; uint32(s) >= first && a.mayEnd(s, b[base+int(e.k)-1]) && !emit(a, b, s, base+int(e.k), hit) {
 				return
 			}
+		}
+	}
+	s := fst[2]
+	for k := start[3] + q + ov; k < n; k++ {
+		if k, s = walk1(a.delta, &a.class, first, b, k, s); k == n {
+			break
+		}
+		if a.mayEnd(uint16(s), b[k]) && !emit(a, b, uint16(s), k+1, hit) {
+			return
 		}
 	}
 }

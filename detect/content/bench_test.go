@@ -129,3 +129,64 @@ func BenchmarkMaskSecrets(b *testing.B) {
 		MaskSecrets(s)
 	}
 }
+
+// Typical sizes of the hot path: a tool result of about 1 KB (a fetched web
+// page or a file, clean) and a tool description of 300-800 bytes. The texts
+// were written for these benchmarks.
+const (
+	benchResult1K = "# Release notes\n\n" +
+		"Version 2.4 of the **ingest service** is out. It reads events from Kafka, " +
+		"enriches them with the asset inventory and writes them to the archive.\n\n" +
+		"## What changed\n\n" +
+		"- The `batch_size` option now defaults to 500; raise it on fast disks.\n" +
+		"- Retries back off exponentially (100 ms to 30 s) instead of every second.\n" +
+		"- The health endpoint reports the lag of each partition: GET /healthz?verbose=1\n" +
+		"- Configuration files may include others with `include: other.yaml`.\n\n" +
+		"## Upgrading\n\n" +
+		"Stop the service, replace the binary and start it again; the on-disk format " +
+		"is unchanged, so no migration is needed. If you run more than one instance, " +
+		"upgrade them one at a time and wait until the lag is back under a minute " +
+		"before moving on. See https://docs.example.com/ingest/upgrade for details.\n\n" +
+		"Thanks to everyone who reported issues and sent patches for this release. " +
+		"Questions go to the mailing list or to #ingest on the team chat; bugs to " +
+		"the tracker, with the version, the configuration and the log lines around " +
+		"the failure. Next release planned for March.\n"
+	benchDesc500 = "Search the issue tracker for tickets that match a query and return them " +
+		"as a JSON list. Each entry has 'id', 'title', 'status', 'assignee' and 'updated' " +
+		"(RFC 3339). Use the 'project' parameter to limit the search to one project and " +
+		"'limit' (1-100, default 20) to cap the number of results. Closed tickets are " +
+		"left out unless 'include_closed' is true. The query uses the tracker's search " +
+		"syntax, for example: status:open label:bug. Returns an empty list when nothing " +
+		"matches. Requires read access to the project."
+)
+
+func BenchmarkTypical(b *testing.B) {
+	b.Run("InjectionScore/result=1KB", func(b *testing.B) {
+		b.SetBytes(int64(len(benchResult1K)))
+		b.ReportAllocs()
+		for b.Loop() {
+			InjectionScore(benchResult1K)
+		}
+	})
+	b.Run("DescriptionScore/desc=500B", func(b *testing.B) {
+		b.SetBytes(int64(len(benchDesc500)))
+		b.ReportAllocs()
+		for b.Loop() {
+			DescriptionScore(benchDesc500)
+		}
+	})
+	b.Run("HiddenText/result=1KB", func(b *testing.B) {
+		b.SetBytes(int64(len(benchResult1K)))
+		b.ReportAllocs()
+		for b.Loop() {
+			HiddenText(benchResult1K)
+		}
+	})
+	b.Run("HasSecret/result=1KB", func(b *testing.B) {
+		b.SetBytes(int64(len(benchResult1K)))
+		b.ReportAllocs()
+		for b.Loop() {
+			HasSecret(benchResult1K)
+		}
+	})
+}

@@ -91,9 +91,10 @@ const exfilDescriptiveCap = 0.5
 type hit struct {
 	pat        int32
 	start, end int32
-	sent       int32 // sentence number (see numberSentences)
+	sent       int32 // sentence number (see sentenceBreaks)
 	layer      int8  // index into scanState.layers, -1 for the main text
 	hidden     bool
+	cue        cue // the pattern's cue
 }
 
 // layer is a decoded region appended to the normalised buffer.
@@ -114,6 +115,9 @@ type scanState struct {
 	layers []layer
 	fam    [numFamilies]float32
 	seen   []uint8 // per pattern occurrence count (saturating)
+	cues   uint32  // the cues of hits (bit 1<<cue)
+	sc     scratch
+	t      *phraseTable
 }
 
 // statePool recycles scan buffers between calls; it holds no state that
@@ -124,7 +128,8 @@ func getState() *scanState { return statePool.Get().(*scanState) }
 
 func putState(st *scanState) {
 	st.buf = nil // do not keep the caller's string alive
-	if cap(st.n.buf) > 1<<20 || cap(st.dec) > 1<<20 {
+	st.t = nil
+	if cap(st.n.buf) > 1<<20 || cap(st.dec) > 1<<20 || cap(st.sc.z) > 2<<20 {
 		return // let oversized buffers go
 	}
 	statePool.Put(st)
@@ -176,7 +181,7 @@ func DescriptionScore(s string) float64 {
 
 // descriptionExtra returns the points DescriptionScore adds to a run.
 func (st *scanState) descriptionExtra() float64 {
-	t := table()
+	t := st.t
 	var p float64
 	if st.fam[famConceal] > 0 {
 		p += 0.25
@@ -207,6 +212,9 @@ func scoreOf(points float64) float64 {
 	return 1 - math.Exp2(-points)
 }
 
+// The cues of the hits of a scan are kept as bits of a uint32.
+var _ [32 - numCues]struct{}
+
 // plainASCII reports whether s can be scanned as it is: ASCII without
 // character references or backslash escapes. The automaton folds case,
 // collapses white space and skips markdown marks by itself; only what
@@ -215,8 +223,9 @@ func plainASCII(s string) bool {
 	b := rawBytes(s)
 	i := 0
 	for ; i+32 <= len(b); i += 32 {
-		w := binary.LittleEndian.Uint64(b[i:]) | binary.LittleEndian.Uint64(b[i+8:]) |
-			binary.LittleEndian.Uint64(b[i+16:]) | binary.LittleEndian.Uint64(b[i+24:])
+		q := b[i : i+32]
+		w := binary.LittleEndian.Uint64(q[0:]) | binary.LittleEndian.Uint64(q[8:]) |
+			binary.LittleEndian.Uint64(q[16:]) | binary.LittleEndian.Uint64(q[24:])
 		if w&0x8080808080808080 != 0 {
 			return false
 		}
@@ -238,6 +247,7 @@ func rawBytes(s string) []byte {
 // run scans s and computes the family points; it returns the total.
 func (st *scanState) run(s string, track bool) float64 {
 	t := table()
+	st.t = t
 	n := &st.n
 	st.layers = st.layers[:0]
 	st.hits = st.hits[:0]
@@ -274,13 +284,13 @@ func (st *scanState) run(s string, track bool) float64 {
 		if !st.validHit(&t.pats[pi], start, end) {
 			return true
 		}
-		hits = append(hits, hit{pat: pi, start: int32(start), end: int32(end), layer: -1})
+		hits = append(hits, hit{pat: pi, start: int32(start), end: int32(end), layer: -1, cue: t.pats[pi].cue})
 		return len(hits) < maxHits
 	}
-	scan(t.ac, buf, add)
+	scan(t.ac, buf, add, &st.sc)
 	if !st.raw && n.st.wide && len(hits) < maxHits {
 		idx = t.wdIdx
-		scan(t.wide, buf, add)
+		scan(t.wide, buf, add, &st.sc)
 	}
 	st.hits = hits
 	return st.score(buf)
@@ -288,18 +298,35 @@ func (st *scanState) run(s string, track bool) float64 {
 
 // score marks hidden placement and sums the family points.
 func (st *scanState) score(buf []byte) float64 {
-	t := table()
+	t := st.t
 	hits := st.hits
 	st.fam = [numFamilies]float32{}
+	st.cues = 0
 	if len(hits) == 0 {
 		return 0
 	}
-	slices.SortFunc(hits, func(a, b hit) int {
-		if a.start != b.start {
-			return int(a.start - b.start)
-		}
-		return int(a.end - b.end)
-	})
+	// The scan finds hits by end offset, which is mostly their order
+	// already. Only a strictly increasing order is kept as it is: every
+	// sort leaves that one unchanged, whereas equal hits may come out of
+	// an unstable sort in another order.
+	if !strictlyOrdered(hits) {
+		slices.SortFunc(hits, func(a, b hit) int {
+			if a.start != b.start {
+				return int(a.start - b.start)
+			}
+			return int(a.end - b.end)
+		})
+	}
+
+	// Sentences matter only to cue pairs, so they are numbered only when
+	// the hits hold the cues of a pair.
+	for i := range hits {
+		st.cues |= 1 << hits[i].cue
+	}
+	pairs := false
+	for ci := range combos {
+		pairs = pairs || st.hasCues(&combos[ci])
+	}
 
 	// Sentences, layers and comment placement, in one walk over the hits.
 	var (
@@ -317,11 +344,11 @@ func (st *scanState) score(buf []byte) float64 {
 			h.layer = int8(li)
 			h.hidden = true
 		}
-		if i > 0 {
+		if i > 0 && pairs {
 			sent += sentenceBreaks(buf, &hits[i-1], h)
 		}
 		h.sent = sent
-		switch t.pats[h.pat].cue {
+		switch h.cue {
 		case cueCommentOpen:
 			if !inCom {
 				inCom, comStart = true, h.start
@@ -417,13 +444,32 @@ func (st *scanState) score(buf []byte) float64 {
 	return p
 }
 
+// hasCues reports whether the hits of the last run hold every cue of c.
+func (st *scanState) hasCues(c *combo) bool {
+	return st.cues&(1<<c.a) != 0 && st.cues&(1<<c.b) != 0 && (c.c == cueNone || st.cues&(1<<c.c) != 0)
+}
+
+// strictlyOrdered reports whether hits are in strictly increasing order of
+// start, then end.
+func strictlyOrdered(hits []hit) bool {
+	for i := 1; i < len(hits); i++ {
+		a, b := &hits[i-1], &hits[i]
+		if a.start > b.start || a.start == b.start && a.end >= b.end {
+			return false
+		}
+	}
+	return true
+}
+
 // comboMatch finds an occurrence of combo c: the indexes of its hits in
 // text order (k is -1 for a pair) and its weight, halved when c asks for
 // the imperative and no occurrence is in it.
 func (st *scanState) comboMatch(buf []byte, c *combo) (i, j, k int, w float32) {
-	t := table()
+	if !st.hasCues(c) {
+		return -1, -1, -1, 0
+	}
 	hits := st.hits
-	cueOf := func(x int) cue { return t.pats[hits[x].pat].cue }
+	cueOf := func(x int) cue { return hits[x].cue }
 	bi, bj, bk := -1, -1, -1
 	for x := range hits {
 		if cueOf(x) != c.a {
@@ -499,7 +545,7 @@ func (st *scanState) findings(s string, fn func(Finding)) {
 	if len(st.hits) == 0 {
 		return
 	}
-	t := table()
+	t := st.t
 	buf := st.buf
 	mk := func(fam family, a, b *hit, w float32) Finding {
 		f := Finding{

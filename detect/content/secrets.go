@@ -122,6 +122,10 @@ func MaskSecrets(s string) string {
 // until fn returns false.
 func scanSecrets(s string, fn func(Secret) bool) {
 	ac := secretAC()
+	var sc *scratch
+	if len(s) >= splitMin {
+		sc = scratchPool.Get().(*scratch)
+	}
 	next := 0 // do not report inside an already reported secret
 	scan(ac, s, func(pi, start, end int) bool {
 		t := secretTriggers[pi]
@@ -134,8 +138,14 @@ func scanSecrets(s string, fn func(Secret) bool) {
 		}
 		next = x.End
 		return fn(x)
-	})
+	}, sc)
+	if sc != nil {
+		scratchPool.Put(sc)
+	}
 }
+
+// scratchPool recycles the scratch memory of scanSecrets.
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 
 func isAlnum(c byte) bool {
 	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'

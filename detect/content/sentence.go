@@ -131,16 +131,25 @@ var openers = []string{
 
 var modals = []string{"must", "should", "need", "will", "have"}
 
-// isWord reports whether w, ignoring ASCII case, is one of words.
+// isWord reports whether w, ignoring ASCII case, is one of words (which
+// are lower case).
 func isWord(w []byte, words []string) bool {
-	if len(w) > 16 {
-		return false
+	for _, x := range words {
+		if len(x) == len(w) && equalLower(w, x) {
+			return true
+		}
 	}
-	var low [16]byte
-	for i, c := range w {
-		low[i] = lower(c)
+	return false
+}
+
+// equalLower reports whether w lower-cased is x (of the same length).
+func equalLower(w []byte, x string) bool {
+	for i := 0; i < len(x); i++ {
+		if c := w[i]; c != x[i] && lower(c) != x[i] {
+			return false
+		}
 	}
-	return slices.Contains(words, string(low[:len(w)]))
+	return true
 }
 
 func isLetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
@@ -242,12 +251,15 @@ func sentenceBreaks(buf []byte, prev, h *hit) int32 {
 		return 1
 	}
 	for k := int(prev.end); k < int(h.start); k++ {
-		if isBoundary(buf, k) {
+		if mayBreak[buf[k]] && isBoundary(buf, k) {
 			return 1
 		}
 	}
 	return 0
 }
+
+// mayBreak marks the bytes isBoundary can hold true at.
+var mayBreak = [256]bool{'.': true, '!': true, '?': true, '\n': true}
 
 // sameSentence reports whether hits a and b are in the same sentence.
 func sameSentence(a, b *hit) bool { return a.sent == b.sent }
