@@ -123,6 +123,39 @@ func BenchmarkEngine(b *testing.B) {
 		}
 		report(b)
 	})
+	// The same, over one kind of event only: tool calls are most of real
+	// traffic; tool definitions (a tools/list answer, once per session)
+	// carry the costliest checks (content scoring, definition hashes).
+	for _, kind := range []struct{ name, action string }{
+		{"evaluate-calls", "tools/call"},
+		{"evaluate-definitions", "mcp.tool.definition"},
+	} {
+		var sub []*event.Event
+		for _, ev := range evs {
+			if ev.Event.Action == kind.action {
+				c := *ev
+				sub = append(sub, &c)
+			}
+		}
+		b.Run(kind.name, func(b *testing.B) {
+			b.ReportAllocs()
+			eng, err := detect.New(set, detect.Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			alerts = 0
+			for i := 0; b.Loop(); i++ {
+				j := i % len(sub)
+				if j == 0 && i > 0 {
+					for _, ev := range sub {
+						ev.Timestamp = ev.Timestamp.Add(passShift)
+					}
+				}
+				eng.Process(sub[j], count)
+			}
+			report(b)
+		})
+	}
 	b.Run("decode+evaluate", func(b *testing.B) {
 		b.SetBytes(avg)
 		b.ReportAllocs()

@@ -634,8 +634,16 @@ func fnSHA256(args ...any) (any, error) {
 	if !ok {
 		return "", nil
 	}
+	return sha256Text(s), nil
+}
+
+// sha256Text returns "sha256:" and the hex SHA-256 of s.
+func sha256Text(s string) string {
 	sum := sha256.Sum256([]byte(s))
-	return "sha256:" + hex.EncodeToString(sum[:]), nil
+	var b [7 + 2*sha256.Size]byte
+	copy(b[:], "sha256:")
+	hex.Encode(b[7:], sum[:])
+	return string(b[:])
 }
 
 func fnToJSON(args ...any) (any, error) {

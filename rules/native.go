@@ -611,6 +611,18 @@ func (nc *nativeCompiler) access(n ast.Node) code {
 			unsupported("$env")
 		}
 		path := append([]string{root.Value}, props...)
+		if f, ok := lookupField(reflect.TypeFor[event.Event](), path); ok && f.typ == reflect.TypeFor[string]() {
+			// The most common read: a string field of the event, in one
+			// closure.
+			off := f.off
+			return strCode(func(env *Env) string {
+				e := env.Event
+				if e == nil {
+					panic(errNoEvent)
+				}
+				return *(*string)(unsafe.Add(unsafe.Pointer(e), off))
+			}, strings.Join(path, "."))
+		}
 		return eventFieldCode(func(env *Env) *event.Event { return env.Event }, path, strings.Join(path, "."))
 	case *ast.MemberNode:
 		// steps[i].path, or an index into a value of any type.

@@ -571,6 +571,10 @@ func direct(name string, args []code) (code, bool) {
 		if s != nil && len(args) == 1 {
 			return boolCode(func(env *Env) bool { return content.HiddenText(s(env)) }, ""), true
 		}
+	case "sha256":
+		if s != nil && len(args) == 1 {
+			return strCode(func(env *Env) string { return sha256Text(s(env)) }, ""), true
+		}
 	case "has_secret":
 		if s != nil && len(args) == 1 {
 			return boolCode(func(env *Env) bool { return content.HasSecret(s(env)) }, ""), true
