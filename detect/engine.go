@@ -130,8 +130,12 @@ func (e *Engine) Process(ev *event.Event, emit func(*alert.Alert)) {
 			continue
 		}
 		st.Matched++
+		key, folded := e.fold(r, ev)
+		if folded {
+			continue
+		}
 		f := finding{rule: r, events: []*event.Event{ev}}
-		e.admit(r, ev, e.newAlert(&f, e.reason(&f)), emit)
+		e.admit(r, key, e.newAlert(&f, e.reason(&f)), emit)
 	}
 	e.env.Event = nil
 	e.emit = emit
@@ -140,15 +144,25 @@ func (e *Engine) Process(ev *event.Event, emit func(*alert.Alert)) {
 	e.closeSuppressions(emit)
 }
 
-// admit passes an alert through its rule's suppression: emit receives the
-// alert unless it is folded into an earlier one, and the summaries of the
-// suppression windows it closes.
-func (e *Engine) admit(r *rules.Rule, trigger *event.Event, a *alert.Alert, emit func(*alert.Alert)) {
+// fold returns the suppression key of an alert of rule r completed by
+// trigger, and whether the alert is folded into an open suppression window
+// (counted, not sent): then it need not be built at all.
+func (e *Engine) fold(r *rules.Rule, trigger *event.Event) (key string, folded bool) {
+	if r.Suppress == nil {
+		return "", false
+	}
+	key = e.supp.Key(r, trigger)
+	return key, e.supp.Fold(key, r.Suppress.For, trigger.Timestamp, r.Severity.Score())
+}
+
+// admit passes an alert through its rule's suppression (key from fold):
+// emit receives the alert unless it is folded into an earlier one, and the
+// summaries of the suppression windows it closes.
+func (e *Engine) admit(r *rules.Rule, key string, a *alert.Alert, emit func(*alert.Alert)) {
 	if r.Suppress == nil {
 		emit(a)
 		return
 	}
-	key := e.supp.Key(r, trigger)
 	for _, out := range e.supp.Admit(a, key, r.Suppress.For, a.MCP.Alert.LastSeen) {
 		emit(out)
 	}
@@ -156,6 +170,10 @@ func (e *Engine) admit(r *rules.Rule, trigger *event.Event, a *alert.Alert, emit
 
 // correlated turns a correlation match into an alert.
 func (e *Engine) correlated(m correlate.Match) {
+	key, folded := e.fold(m.Rule, m.Events[len(m.Events)-1])
+	if folded {
+		return
+	}
 	f := finding{
 		rule: m.Rule, key: m.Key, events: m.Events, steps: m.Steps, stepEvents: m.StepEvents, state: m.State,
 		previous: m.Previous, current: m.Current, diff: m.Diff,
@@ -164,7 +182,7 @@ func (e *Engine) correlated(m correlate.Match) {
 	if a.Timestamp.Before(m.Time) {
 		a.Timestamp = m.Time
 	}
-	e.admit(m.Rule, m.Events[len(m.Events)-1], a, e.emit)
+	e.admit(m.Rule, key, a, e.emit)
 }
 
 // Flush closes every open correlation window at the end of the input and

@@ -102,6 +102,29 @@ func (s *Suppressor) Key(r *rules.Rule, ev *event.Event) string {
 	return joinKey(parts)
 }
 
+// Fold folds an alert of rule severity score sev, raised for an event of
+// time now, into the open window of key when that window takes it (see
+// Admit), without the alert being built, and reports whether it did. When
+// it did not, the caller builds the alert and calls Admit. Alerts that
+// Fold can fold are those of mcp.alert.count 1 and mcp.alert.last_seen
+// now, as the engine builds them.
+func (s *Suppressor) Fold(key string, window time.Duration, now time.Time, sev int) bool {
+	t, ok := nanos(now)
+	if key == "" || window <= 0 || !ok {
+		return false
+	}
+	e := s.st.get(key)
+	if e == nil || t > e.s.end || sev > e.s.sev {
+		return false
+	}
+	g := &e.s
+	g.folded++
+	g.count++
+	g.last = later(g.last, now)
+	s.seen.Folded++
+	return true
+}
+
 // Admit decides what happens to a new alert with suppression key key,
 // window window and event time now (the time of its triggering event). It
 // returns the alerts to send now: a itself unless it was folded, preceded

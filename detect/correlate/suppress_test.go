@@ -7,20 +7,23 @@ import (
 	"time"
 
 	"github.com/mcpsoc/mcpsoc/detect/alert"
+	"github.com/mcpsoc/mcpsoc/rules"
 )
 
+// suppressStep is one step of a TestSuppressor case.
+type suppressStep struct {
+	admit   string // alert id to admit ("" for an Advance or Flush)
+	key     string
+	sev     string
+	at      time.Duration
+	advance bool // Advance(t0+at)
+	flush   bool
+	want    string // returned alerts: "id count last; ..."
+}
+
 func TestSuppressor(t *testing.T) {
-	const window = 10 * time.Minute
 	min := time.Minute
-	type step struct {
-		admit   string // alert id to admit ("" for an Advance or Flush)
-		key     string
-		sev     string
-		at      time.Duration
-		advance bool // Advance(t0+at)
-		flush   bool
-		want    string // returned alerts: "id count last; ..."
-	}
+	type step = suppressStep
 	tests := []struct {
 		name    string
 		maxKeys int
@@ -99,29 +102,49 @@ func TestSuppressor(t *testing.T) {
 		}
 		return strings.Join(s, "; ")
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s := NewSuppressor(tt.maxKeys)
-			for i, st := range tt.steps {
-				var got []*alert.Alert
-				switch {
-				case st.flush:
-					got = s.Flush()
-				case st.advance:
-					got = s.Advance(t0.Add(st.at))
-				default:
-					a := &alert.Alert{}
-					a.Event.ID = st.admit
-					a.MCP.Alert.Severity = st.sev
-					a.MCP.Alert.Count = 1
-					a.MCP.Alert.LastSeen = t0.Add(st.at)
-					got = s.Admit(a, st.key, window, t0.Add(st.at))
-				}
-				if f := format(got); f != st.want {
-					t.Errorf("step %d: got %q, want %q", i, f, st.want)
-				}
+	// Each case runs as the engine runs it too: Fold first (no alert
+	// built), Admit only when Fold did not take the alert. Both ways must
+	// give the same alerts and summaries.
+	for _, fold := range []bool{false, true} {
+		for _, tt := range tests {
+			t.Run(fmt.Sprintf("%s/fold=%v", tt.name, fold), func(t *testing.T) {
+				runSuppressorSteps(t, tt.maxKeys, tt.steps, fold, t0, format)
+			})
+		}
+	}
+}
+
+// runSuppressorSteps runs the steps of a TestSuppressor case; with fold,
+// as the engine does: Fold first, Admit when Fold did not take the alert.
+func runSuppressorSteps(t *testing.T, maxKeys int, steps []suppressStep, fold bool, t0 time.Time, format func([]*alert.Alert) string) {
+	t.Helper()
+	const window = 10 * time.Minute
+	s := NewSuppressor(maxKeys)
+	for i, st := range steps {
+		var got []*alert.Alert
+		switch {
+		case st.flush:
+			got = s.Flush()
+		case st.advance:
+			got = s.Advance(t0.Add(st.at))
+		default:
+			sev, err := rules.ParseSeverity(st.sev)
+			if err != nil {
+				t.Fatal(err)
 			}
-		})
+			if fold && s.Fold(st.key, window, t0.Add(st.at), sev.Score()) {
+				break
+			}
+			a := &alert.Alert{}
+			a.Event.ID = st.admit
+			a.MCP.Alert.Severity = st.sev
+			a.MCP.Alert.Count = 1
+			a.MCP.Alert.LastSeen = t0.Add(st.at)
+			got = s.Admit(a, st.key, window, t0.Add(st.at))
+		}
+		if f := format(got); f != st.want {
+			t.Errorf("step %d: got %q, want %q", i, f, st.want)
+		}
 	}
 }
 
