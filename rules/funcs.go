@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"hash"
+	"io"
 	"net/url"
 	"slices"
 	"strings"
@@ -639,10 +641,17 @@ func fnSHA256(args ...any) (any, error) {
 
 // sha256Text returns "sha256:" and the hex SHA-256 of s.
 func sha256Text(s string) string {
-	sum := sha256.Sum256([]byte(s))
+	h := sha256.New()
+	io.WriteString(h, s)
+	return sha256Sum(h)
+}
+
+// sha256Sum returns "sha256:" and the hex sum of h.
+func sha256Sum(h hash.Hash) string {
+	var sum [sha256.Size]byte
 	var b [7 + 2*sha256.Size]byte
 	copy(b[:], "sha256:")
-	hex.Encode(b[7:], sum[:])
+	hex.Encode(b[7:], h.Sum(sum[:0]))
 	return string(b[:])
 }
 

@@ -75,6 +75,9 @@ type code struct {
 	set     map[string]struct{}
 	cv      any
 	isConst bool
+	// parts, for a chain of string +, are its operands: a consumer that
+	// streams them (sha256) need not build the string.
+	parts []func(*Env) string
 	// key is the canonical text of the node when its value depends only on
 	// the event, and "" otherwise (it uses steps, state, or a predicate's
 	// element): equal keys mean equal values for one event.

@@ -1,7 +1,9 @@
 package rules
 
 import (
+	"crypto/sha256"
 	"fmt"
+	"io"
 	"reflect"
 	"slices"
 	"strings"
@@ -117,9 +119,11 @@ func (nc *nativeCompiler) concat(x *ast.BinaryNode) code {
 	key := joinKey("+", keys)
 	if len(parts) == 2 {
 		a, b := parts[0], parts[1]
-		return strCode(func(env *Env) string { return a(env) + b(env) }, key)
+		c := strCode(func(env *Env) string { return a(env) + b(env) }, key)
+		c.parts = parts
+		return c
 	}
-	return strCode(func(env *Env) string {
+	c := strCode(func(env *Env) string {
 		var buf [8]string
 		vals := buf[:0]
 		n := 0
@@ -135,6 +139,8 @@ func (nc *nativeCompiler) concat(x *ast.BinaryNode) code {
 		}
 		return b.String()
 	}, key)
+	c.parts = parts
+	return c
 }
 
 // equal compiles ==.
@@ -572,6 +578,16 @@ func direct(name string, args []code) (code, bool) {
 			return boolCode(func(env *Env) bool { return content.HiddenText(s(env)) }, ""), true
 		}
 	case "sha256":
+		if parts := args[0].parts; len(args) == 1 && parts != nil {
+			// sha256(a + "\n" + b): hash the parts, not their concatenation.
+			return strCode(func(env *Env) string {
+				h := sha256.New()
+				for _, p := range parts {
+					io.WriteString(h, p(env))
+				}
+				return sha256Sum(h)
+			}, ""), true
+		}
 		if s != nil && len(args) == 1 {
 			return strCode(func(env *Env) string { return sha256Text(s(env)) }, ""), true
 		}

@@ -235,6 +235,8 @@ func TestNativeExpressions(t *testing.T) {
 		`shares_text(mcp.result.text, arg_text(gen_ai.tool.call.arguments), 8)`,
 		`overlap(mcp.result.text, mcp.result.text)`,
 		`sha256(tojson(mcp.tool.input_schema))`,
+		`sha256(user.id + "/" + mcp.server.name + "/" + tojson(tags))`,
+		`sha256(user.id + mcp.server.name)`,
 		`tojson(mcp.tool.annotations)`,
 		`tojson(tags)`,
 		`mcp.result.bytes == 2048.0`,
