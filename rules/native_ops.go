@@ -55,7 +55,14 @@ func (nc *nativeCompiler) binary(x *ast.BinaryNode) code {
 	case "%":
 		return intCode(func(env *Env) int { return runtime.Modulo(la(env), ra(env)) }, key)
 	case "in":
-		return boolCode(in(l, r, la, ra), key)
+		c := boolCode(in(l, r, la, ra), key)
+		if r.k == kSet && len(r.set) > 8 {
+			// Macros check one field against one list in many rules
+			// (gen_ai.tool.name in email_send_tools): a cache lookup is
+			// cheaper than hashing the string again.
+			c = nc.cached(c)
+		}
+		return c
 	case "??":
 		if l.k != kAny {
 			return l // a typed value is never nil
