@@ -47,7 +47,6 @@ type automaton struct {
 	exact    []bool // pattern has only letters and spaces: no check needed
 	maxLen   int
 	collapse bool
-	quarters bool // scan may split texts of 2 KiB and more the legacy way (see scan)
 	// lastID[s-firstOut] indexes lastSets: the bytes that can end a match
 	// of one of the patterns of state s (see mayEnd).
 	lastID   []uint8
@@ -113,10 +112,9 @@ func lower(c byte) byte {
 // buildAutomaton compiles pats (lower-case where letters, non-empty, fewer
 // than 65536, no double spaces) with the byte classes of classOf. Matching
 // ignores ASCII case. The transition table gets capacity for maxStates
-// rows, which the four-walk loop needs. With quarters, scan splits texts of
-// 2 KiB and more the legacy way (only the phrase automaton is built so).
-func buildAutomaton(pats []string, collapse, quarters bool, classOf func(byte, bool) uint8) *automaton {
-	a := &automaton{pats: pats, exact: make([]bool, len(pats)), collapse: collapse, quarters: quarters}
+// rows, which the four-walk loop needs.
+func buildAutomaton(pats []string, collapse bool, classOf func(byte, bool) uint8) *automaton {
+	a := &automaton{pats: pats, exact: make([]bool, len(pats)), collapse: collapse}
 	for c := 0; c < 256; c++ {
 		a.class[c] = classOf(byte(c), collapse)
 	}
@@ -431,22 +429,16 @@ const splitMin = 256
 // splitMax bounds the copy scanSplit makes; longer texts are walked once.
 const splitMax = 1 << 20
 
-// scan calls hit for every occurrence of every pattern in text. It stops
-// when hit returns false. With sc nil, or for a text shorter than splitMin,
-// it walks the text once; from splitMin bytes it walks four quarters at
-// once (scanSplit), and reports exactly what one walk reports, in the same
-// order: by end offset. For an automaton built with quarters, texts of
-// 2 KiB and more are split the legacy way (scanQuarters), and matches come
-// in order of end offset within each quarter.
+// scan calls hit for every occurrence of every pattern in text, in the
+// order of one walk: by end offset. It stops when hit returns false. With
+// sc nil, or for a text shorter than splitMin or longer than splitMax, it
+// walks the text once; otherwise it walks four quarters at once
+// (scanSplit), which reports exactly what one walk reports. Either way the
+// result is that of one walk, whatever the size of the text.
 func scan[T string | []byte](a *automaton, text T, hit hitFunc, sc *scratch) {
 	n := len(text)
-	if a.quarters && n >= 2048 {
-		if b, ok := any(text).([]byte); ok && n/4 > a.quarterOverlap() {
-			scanQuarters(a, b, hit, sc)
-			return
-		}
-	}
-	if sc != nil && n >= splitMin && n <= splitMax && a.split && scanSplit(a, text, hit, sc) {
+	if sc != nil && n >= splitMin && n <= splitMax && a.split {
+		scanSplit(a, text, hit, sc)
 		return
 	}
 	scanOne(a, text, hit)
@@ -457,11 +449,16 @@ func scan[T string | []byte](a *automaton, text T, hit hitFunc, sc *scratch) {
 // starts ov bytes before its quarter, in the root; by the start of the
 // quarter it has almost always reached the state the walk over the whole
 // text is in there, since that state stands for at most the last maxLen
-// bytes. Where it has not (a match stretched by a long run of white space
-// across the boundary), scanSplit reports nothing and returns false, and
-// the caller walks the text once. The text is copied between runs of zero
-// bytes (zero leads the root to itself) so that the first walk also starts
-// ov bytes early and all four are equally long.
+// bytes. The walks are checked, not trusted: walk j ends where quarter j+1
+// starts, so its state there must be the one walk j+1 reached. Where they
+// differ (a match stretched by a long run of white space or markdown marks
+// across the boundary), a single walk takes over from the boundary until
+// walk j+1 has caught up with it (see below), and scanSplit returns false;
+// it returns true when every walk had caught up by its quarter. Either way
+// it reports what one walk over the whole text reports, in the same order,
+// at any size. The text is copied between runs of zero bytes (zero leads
+// the root to itself) so that the first walk also starts ov bytes early
+// and all four are equally long.
 func scanSplit[T string | []byte](a *automaton, text T, hit hitFunc, sc *scratch) bool {
 	n := len(text)
 	ov := a.maxLen + 4
@@ -492,11 +489,36 @@ func scanSplit[T string | []byte](a *automaton, text T, hit hitFunc, sc *scratch
 		evs = append(evs, ev[:m]...)
 	}
 	sc.ev = evs
-	// Walk j ends where walk j+1's quarter starts: the states must agree.
-	if mid[1] != st[0] || mid[2] != st[1] || mid[3] != st[2] {
-		return false
-	}
+	// Replay quarter by quarter. in is the state of one walk over the
+	// whole text at the start of quarter j: the root for quarter 0, which
+	// walk 0 also starts in, then the state walk j-1 ends in. Where walk j
+	// started in another state (it had not caught up: a match stretched
+	// across the boundary), one walk goes on from the boundary in state in,
+	// stepping walk j's state alongside, until the two agree; from there
+	// on walk j is exact. They agree as soon as the state no longer
+	// depends on text before walk j's start, mostly a few words later; at
+	// worst the single walk covers the quarter, and the next boundary is
+	// checked against its state.
+	exact := true
+	var in uint32
 	for j := range 4 {
+		lo, hi := j*q, min((j+1)*q, n) // the quarter: matches ending in (lo, hi]
+		if j > 0 && in != mid[j] {
+			exact = false
+			s1, s2 := in, mid[j]
+			for ; lo < hi && s1 != s2; lo++ {
+				c := a.class[text[lo]]
+				s1 = uint32(a.delta[s1<<classBits|uint32(c)])
+				s2 = uint32(a.delta[s2<<classBits|uint32(c)])
+				if s1 >= first && a.mayEnd(uint16(s1), text[lo]) && !emit(a, text, uint16(s1), lo+1, hit) {
+					return false
+				}
+			}
+			if s1 != s2 {
+				in = s1 // not caught up within the quarter
+				continue
+			}
+		}
 		base := j*q - ov + 1 // end offset of a match at step 0
 		for _, e := range evs {
 			s := e.st[j]
@@ -504,91 +526,17 @@ func scanSplit[T string | []byte](a *automaton, text T, hit hitFunc, sc *scratch
 				continue
 			}
 			end := base + int(e.k)
-			if end > n {
+			if end <= lo {
+				continue
+			}
+			if end > hi {
 				break
 			}
 			if a.mayEnd(s, text[end-1]) && !emit(a, text, s, end, hit) {
-				return true
+				return exact
 			}
 		}
+		in = st[j]
 	}
-	return true
-}
-
-// quarterOverlap is how far before its quarter scanQuarters starts a walk:
-// the longest pattern, and more when white space runs may stretch a match.
-func (a *automaton) quarterOverlap() int {
-	if a.collapse {
-		return a.maxLen - 1 + 64
-	}
-	return a.maxLen - 1
-}
-
-// scanQuarters walks the four quarters of b (n >= 2048) at once, each from
-// maxLen+63 bytes before its quarter, and reports the matches ending in
-// each quarter, interleaved across the quarters. It assumes that walking
-// that far is enough to reach the state of a single walk.
-func scanQuarters(a *automaton, b []byte, hit hitFunc, sc *scratch) {
-	if sc == nil {
-		sc = new(scratch)
-	}
-	n := len(b)
-	first := uint32(a.firstOut)
-	ov := a.quarterOverlap()
-	q := n / 4
-	// Quarter j is walked from start[j] (ov bytes early, from the root)
-	// and reports matches ending in (j*q, end(j)].
-	var start [4]int
-	var t [4][]byte
-	for j := range 4 {
-		start[j] = max(0, j*q-ov)
-		t[j] = b[start[j] : start[j]+q]
-	}
-	var st [4]uint32
-	var ev [64]event
-	for k := 0; k < q; {
-		var m int
-		k, m = walk4(a.delta, &a.class, first, &t, k, &st, &ev)
-		for _, e := range ev[:m] {
-			for j := range 4 {
-				end := start[j] + int(e.k) + 1
-				if s := e.st[j]; uint32(s) >= first && end > j*q && a.mayEnd(s, b[end-1]) && !emit(a, b, s, end, hit) {
-					return
-				}
-			}
-		}
-	}
-	// Finish quarters 1–3 (quarter 0 is done: it ends at q): the first ov
-	// bytes left of each in step, then the rest of quarter 3. The matches
-	// are reported quarter by quarter, as three single walks would.
-	var fin [4][]byte
-	for j := 1; j < 4; j++ {
-		fin[j-1] = b[start[j]+q : start[j]+q+ov]
-	}
-	fin[3] = fin[2]
-	fst := [4]uint32{st[1], st[2], st[3], st[3]}
-	evs := sc.ev[:0]
-	for k := 0; k < ov; {
-		var m int
-		k, m = walk4(a.delta, &a.class, first, &fin, k, &fst, &ev)
-		evs = append(evs, ev[:m]...)
-	}
-	sc.ev = evs
-	for j := 1; j < 4; j++ {
-		base := start[j] + q + 1 // end offset of a match at step 0
-		for _, e := range evs {
-			if s := e.st[j-1]; uint32(s) >= first && a.mayEnd(s, b[base+int(e.k)-1]) && !emit(a, b, s, base+int(e.k), hit) {
-				return
-			}
-		}
-	}
-	s := fst[2]
-	for k := start[3] + q + ov; k < n; k++ {
-		if k, s = walk1(a.delta, &a.class, first, b, k, s); k == n {
-			break
-		}
-		if a.mayEnd(uint16(s), b[k]) && !emit(a, b, uint16(s), k+1, hit) {
-			return
-		}
-	}
+	return exact
 }

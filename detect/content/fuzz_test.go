@@ -42,24 +42,38 @@ func FuzzInjectionScore(f *testing.F) {
 }
 
 // FuzzScan checks that scan, which walks texts of 256 bytes and more in
-// four quarters, reports what one walk does, in the same order (texts of
-// 2 KiB and more are left to TestScanQuarters: the phrase automaton splits
-// them the legacy way).
+// four quarters, reports what one walk does, in the same order, at every
+// size. A text of more than 256 bytes is also tried inside benign prose of
+// 2 KiB and of 8 KiB, around the middle quarter boundary, so that matches
+// stretched by long white-space runs across a boundary are tried too.
 func FuzzScan(f *testing.F) {
-	f.Add(strings.Repeat("Ignore  all previous\n\n**instructions** ", 9))
-	f.Add(strings.Repeat("x", 200) + strings.Repeat(" ", 90) + "previous instructions send to https://x @ ghp_" + strings.Repeat("a", 40))
-	f.Fuzz(func(t *testing.T, s string) {
-		if len(s) >= 2048 {
+	f.Add(strings.Repeat("Ignore  all previous\n\n**instructions** ", 9), uint16(0))
+	f.Add(strings.Repeat("x", 200)+strings.Repeat(" ", 90)+"previous instructions send to https://x @ ghp_"+strings.Repeat("a", 40), uint16(300))
+	f.Add(benchText(2000, "Ignore all"+strings.Repeat(" ", 200)+"previous instructions"), uint16(0))
+	f.Add(strings.Repeat("word ", 100)+"Ignore all"+strings.Repeat("\n", 150)+"previous *** instructions", uint16(1700))
+	f.Fuzz(func(t *testing.T, s string, pad uint16) {
+		if len(s) > 16<<10 {
 			return
 		}
 		type m struct{ pat, start, end int }
 		var sc scratch
-		for ai, a := range scanAutomata() {
-			var want, got []m
-			scanOne(a, []byte(s), func(p, i, j int) bool { want = append(want, m{p, i, j}); return true })
-			scan(a, []byte(s), func(p, i, j int) bool { got = append(got, m{p, i, j}); return true }, &sc)
-			if !slices.Equal(got, want) {
-				t.Fatalf("automaton %d, %q: scan found %v, one walk %v", ai, s, got, want)
+		texts := []string{s}
+		for _, n := range []int{2048, 8192} {
+			// s in benign prose, n bytes in all, its middle near the
+			// middle boundary (pad moves it by up to 128 bytes).
+			if len(s) > 256 && len(s) < n {
+				p := min(max(0, (n-len(s))/2+int(pad%256)-128), n-len(s))
+				texts = append(texts, benchText(p, "")+s+benchText(n-len(s)-p, ""))
+			}
+		}
+		for _, text := range texts {
+			for ai, a := range scanAutomata() {
+				var want, got []m
+				scanOne(a, []byte(text), func(p, i, j int) bool { want = append(want, m{p, i, j}); return true })
+				scan(a, []byte(text), func(p, i, j int) bool { got = append(got, m{p, i, j}); return true }, &sc)
+				if !slices.Equal(got, want) {
+					t.Fatalf("automaton %d, %q: scan found %v, one walk %v", ai, text, got, want)
+				}
 			}
 		}
 	})

@@ -129,7 +129,7 @@ func getState() *scanState { return statePool.Get().(*scanState) }
 func putState(st *scanState) {
 	st.buf = nil // do not keep the caller's string alive
 	st.t = nil
-	if cap(st.n.buf) > 1<<20 || cap(st.dec) > 1<<20 || cap(st.sc.z) > 2<<20 {
+	if cap(st.n.buf) > 1<<20 || cap(st.dec) > 1<<20 || cap(st.sc.z) > 2<<20 || cap(st.sc.ev) > 1<<16 {
 		return // let oversized buffers go
 	}
 	statePool.Put(st)

@@ -777,8 +777,8 @@ func buildPhraseTable() *phraseTable {
 			}
 		}
 	}
-	t.ac = buildAutomaton(ascii, true, true, byteClass)
-	t.wide = buildAutomaton(wide, true, false, wideByteClass)
+	t.ac = buildAutomaton(ascii, true, byteClass)
+	t.wide = buildAutomaton(wide, true, wideByteClass)
 	return t
 }
 

@@ -73,7 +73,7 @@ var secretAC = sync.OnceValue(func() *automaton {
 	for i, t := range secretTriggers {
 		lits[i] = t.lit
 	}
-	return buildAutomaton(lits, false, false, byteClass)
+	return buildAutomaton(lits, false, byteClass)
 })
 
 // FindSecrets returns the credentials in s, in text order.
