@@ -205,7 +205,7 @@ var decodeOptions = json.JoinOptions(
 		json.UnmarshalFunc(decodeRequestID),
 		json.UnmarshalFunc(decodeTime),
 		json.UnmarshalFunc(decodeLabels),
-		json.UnmarshalFromFunc(decodeAnnotations),
+		json.UnmarshalFunc(decodeAnnotations),
 	)),
 )
 
@@ -759,9 +759,12 @@ type annotationsWire struct {
 	Declared             *bool  `json:"declared"`
 }
 
-func decodeAnnotations(dec *jsontext.Decoder, a *ToolAnnotations) error {
+// decodeAnnotations decodes the annotations object b. (A func of the raw
+// value: goccy's stream form, UnmarshalFromFunc, costs more than the whole
+// rest of a typical event's decode.)
+func decodeAnnotations(b []byte, a *ToolAnnotations) error {
 	var w annotationsWire
-	if err := json.UnmarshalDecode(dec, &w); err != nil {
+	if err := json.Unmarshal(b, &w, jsontext.AllowInvalidUTF8(true)); err != nil {
 		return err
 	}
 	ann := ToolAnnotations{Title: w.Title, Declared: w.Declared}
