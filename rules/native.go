@@ -489,76 +489,113 @@ func (nc *nativeCompiler) let(x *ast.VariableDeclaratorNode) code {
 	}
 	slot := nc.nvars
 	nc.nvars++
-	v := nvar{name: x.Name, slot: slot, c: code{k: val.k, named: val.named, key: val.key}}
 	var store func(*Env)
+	var read code
 	switch val.k {
 	case kBool:
-		f := val.b
-		store = func(env *Env) { env.x.vars[slot].b = f(env) }
-		v.c.b = func(env *Env) bool { return env.x.vars[slot].b }
-		v.c.a = func(env *Env) any { return env.x.vars[slot].b }
+		store, read = bind(boolOps, val, slot)
 	case kStr:
-		f := val.s
-		store = func(env *Env) { env.x.vars[slot].s = f(env) }
-		v.c.s = func(env *Env) string { return env.x.vars[slot].s }
-		v.c.a = func(env *Env) any { return env.x.vars[slot].s }
+		store, read = bind(strOps, val, slot)
 	case kInt:
-		f := val.i
-		store = func(env *Env) { env.x.vars[slot].i = f(env) }
-		v.c.i = func(env *Env) int { return env.x.vars[slot].i }
-		v.c.a = func(env *Env) any { return env.x.vars[slot].i }
+		store, read = bind(intOps, val, slot)
 	case kFloat:
-		f := val.f
-		store = func(env *Env) { env.x.vars[slot].f = f(env) }
-		v.c.f = func(env *Env) float64 { return env.x.vars[slot].f }
-		v.c.a = func(env *Env) any { return env.x.vars[slot].f }
+		store, read = bind(floatOps, val, slot)
 	case kStrs:
-		f, named := val.l, val.named
-		store = func(env *Env) { env.x.vars[slot].l = f(env) }
-		v.c.l = func(env *Env) []string { return env.x.vars[slot].l }
-		v.c.a = func(env *Env) any {
-			if named {
-				return event.Strings(env.x.vars[slot].l)
-			}
-			return env.x.vars[slot].l
-		}
+		store, read = bind(strsOps, val, slot)
 	default:
-		f := val.a
-		store = func(env *Env) { env.x.vars[slot].a = f(env) }
-		v.c.a = func(env *Env) any { return env.x.vars[slot].a }
-		v.c.k = kAny
+		store, read = bind(anyOps, val, slot)
 	}
-	nc.scope = append(nc.scope, v)
+	nc.scope = append(nc.scope, nvar{name: x.Name, slot: slot, c: read})
 	body := nc.compile(x.Expr)
 	nc.scope = nc.scope[:len(nc.scope)-1]
-	out := body
-	wrap := func(env *Env) { store(env) }
 	switch body.k {
 	case kBool:
-		b := body.b
-		out.b = func(env *Env) bool { wrap(env); return b(env) }
+		return after(boolOps, body, store)
 	case kStr:
-		s := body.s
-		out.s = func(env *Env) string { wrap(env); return s(env) }
+		return after(strOps, body, store)
 	case kInt:
-		i := body.i
-		out.i = func(env *Env) int { wrap(env); return i(env) }
+		return after(intOps, body, store)
 	case kFloat:
-		f := body.f
-		out.f = func(env *Env) float64 { wrap(env); return f(env) }
+		return after(floatOps, body, store)
 	case kStrs:
-		l := body.l
-		out.l = func(env *Env) []string { wrap(env); return l(env) }
+		return after(strsOps, body, store)
 	case kEnts:
-		e := body.e
-		out.e = func(env *Env) []event.Entity { wrap(env); return e(env) }
+		return after(entsOps, body, store)
 	case kSet, kConst:
 		unsupported("let yielding a constant")
 	}
-	a := body.a
-	out.a = func(env *Env) any { wrap(env); return a(env) }
-	out.isConst = false
-	return out
+	return after(anyOps, body, store)
+}
+
+// kindOps gives generic code access to the closure of one kind and to its
+// place in a value.
+type kindOps[T any] struct {
+	fn    func(c *code) func(*Env) T
+	code  func(f func(*Env) T, like code) code // a code of the kind, with like's key
+	load  func(v *value) T
+	store func(v *value, x T)
+}
+
+var (
+	boolOps = kindOps[bool]{
+		fn:    func(c *code) func(*Env) bool { return c.b },
+		code:  func(f func(*Env) bool, like code) code { return boolCode(f, like.key) },
+		load:  func(v *value) bool { return v.b },
+		store: func(v *value, x bool) { v.b = x },
+	}
+	strOps = kindOps[string]{
+		fn:    func(c *code) func(*Env) string { return c.s },
+		code:  func(f func(*Env) string, like code) code { return strCode(f, like.key) },
+		load:  func(v *value) string { return v.s },
+		store: func(v *value, x string) { v.s = x },
+	}
+	intOps = kindOps[int]{
+		fn:    func(c *code) func(*Env) int { return c.i },
+		code:  func(f func(*Env) int, like code) code { return intCode(f, like.key) },
+		load:  func(v *value) int { return v.i },
+		store: func(v *value, x int) { v.i = x },
+	}
+	floatOps = kindOps[float64]{
+		fn:    func(c *code) func(*Env) float64 { return c.f },
+		code:  func(f func(*Env) float64, like code) code { return floatCode(f, like.key) },
+		load:  func(v *value) float64 { return v.f },
+		store: func(v *value, x float64) { v.f = x },
+	}
+	strsOps = kindOps[[]string]{
+		fn:    func(c *code) func(*Env) []string { return c.l },
+		code:  func(f func(*Env) []string, like code) code { return strsCode(f, like.named, like.key) },
+		load:  func(v *value) []string { return v.l },
+		store: func(v *value, x []string) { v.l = x },
+	}
+	entsOps = kindOps[[]event.Entity]{
+		fn: func(c *code) func(*Env) []event.Entity { return c.e },
+		code: func(f func(*Env) []event.Entity, like code) code {
+			return code{k: kEnts, e: f, a: func(env *Env) any { return f(env) }, key: like.key}
+		},
+		load:  func(v *value) []event.Entity { e, _ := v.a.([]event.Entity); return e },
+		store: func(v *value, x []event.Entity) { v.a = x },
+	}
+	anyOps = kindOps[any]{
+		fn:    func(c *code) func(*Env) any { return c.a },
+		code:  func(f func(*Env) any, like code) code { return anyCode(f, like.key) },
+		load:  func(v *value) any { return v.a },
+		store: func(v *value, x any) { v.a = x },
+	}
+)
+
+// bind returns how to store val in variable slot, and the code that reads
+// the variable (its key is val's: equal values for one event).
+func bind[T any](o kindOps[T], val code, slot int) (store func(*Env), read code) {
+	f := o.fn(&val)
+	store = func(env *Env) { o.store(&env.x.vars[slot], f(env)) }
+	read = o.code(func(env *Env) T { return o.load(&env.x.vars[slot]) }, val)
+	return store, read
+}
+
+// after returns body's code with before run first.
+func after[T any](o kindOps[T], body code, before func(*Env)) code {
+	f := o.fn(&body)
+	return o.code(func(env *Env) T { before(env); return f(env) }, body)
 }
 
 func (nc *nativeCompiler) variable(name string) (nvar, bool) {

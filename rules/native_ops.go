@@ -12,7 +12,6 @@ import (
 	"github.com/expr-lang/expr/builtin"
 	"github.com/expr-lang/expr/vm/runtime"
 	"github.com/mcpsoc/mcpsoc/detect/content"
-	"github.com/mcpsoc/mcpsoc/ingest/event"
 )
 
 func (nc *nativeCompiler) binary(x *ast.BinaryNode) code {
@@ -619,67 +618,32 @@ func (nc *nativeCompiler) cached(c code) code {
 	}
 	switch c.k {
 	case kBool:
-		f := c.b
-		return boolCode(func(env *Env) bool {
-			if v, ok := env.cache.get(env, id); ok {
-				return v.b
-			}
-			b := f(env)
-			env.cache.put(env, id, value{b: b})
-			return b
-		}, c.key)
+		return cacheAs(boolOps, c, id)
 	case kStr:
-		f := c.s
-		return strCode(func(env *Env) string {
-			if v, ok := env.cache.get(env, id); ok {
-				return v.s
-			}
-			s := f(env)
-			env.cache.put(env, id, value{s: s})
-			return s
-		}, c.key)
+		return cacheAs(strOps, c, id)
 	case kFloat:
-		f := c.f
-		return floatCode(func(env *Env) float64 {
-			if v, ok := env.cache.get(env, id); ok {
-				return v.f
-			}
-			x := f(env)
-			env.cache.put(env, id, value{f: x})
-			return x
-		}, c.key)
+		return cacheAs(floatOps, c, id)
 	case kInt:
-		f := c.i
-		return intCode(func(env *Env) int {
-			if v, ok := env.cache.get(env, id); ok {
-				return v.i
-			}
-			x := f(env)
-			env.cache.put(env, id, value{i: x})
-			return x
-		}, c.key)
+		return cacheAs(intOps, c, id)
 	case kStrs:
-		f := c.l
-		return strsCode(func(env *Env) []string {
-			if v, ok := env.cache.get(env, id); ok {
-				return v.l
-			}
-			x := f(env)
-			env.cache.put(env, id, value{l: x})
-			return x
-		}, c.named, c.key)
+		return cacheAs(strsOps, c, id)
 	case kAny:
-		f := c.a
-		return anyCode(func(env *Env) any {
-			if v, ok := env.cache.get(env, id); ok {
-				return v.a
-			}
-			x := f(env)
-			env.cache.put(env, id, value{a: x})
-			return x
-		}, c.key)
+		return cacheAs(anyOps, c, id)
 	}
 	return c
 }
 
-var _ = event.Strings(nil)
+// cacheAs returns c's code looking its value up in Cache slot id first.
+func cacheAs[T any](o kindOps[T], c code, id int) code {
+	f := o.fn(&c)
+	return o.code(func(env *Env) T {
+		if v, ok := env.cache.get(env, id); ok {
+			return o.load(v)
+		}
+		x := f(env)
+		var v value
+		o.store(&v, x)
+		env.cache.put(env, id, v)
+		return x
+	}, c)
+}
