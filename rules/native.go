@@ -530,56 +530,56 @@ func (nc *nativeCompiler) let(x *ast.VariableDeclaratorNode) code {
 // kindOps gives generic code access to the closure of one kind and to its
 // place in a value.
 type kindOps[T any] struct {
-	fn    func(c *code) func(*Env) T
-	code  func(f func(*Env) T, like code) code // a code of the kind, with like's key
-	load  func(v *value) T
-	store func(v *value, x T)
+	fn   func(c *code) func(*Env) T
+	code func(f func(*Env) T, like code) code // a code of the kind, with like's key
+	load func(v *value) T
+	wrap func(x T) value
 }
 
 var (
 	boolOps = kindOps[bool]{
-		fn:    func(c *code) func(*Env) bool { return c.b },
-		code:  func(f func(*Env) bool, like code) code { return boolCode(f, like.key) },
-		load:  func(v *value) bool { return v.b },
-		store: func(v *value, x bool) { v.b = x },
+		fn:   func(c *code) func(*Env) bool { return c.b },
+		code: func(f func(*Env) bool, like code) code { return boolCode(f, like.key) },
+		load: func(v *value) bool { return v.b },
+		wrap: func(x bool) value { return value{b: x} },
 	}
 	strOps = kindOps[string]{
-		fn:    func(c *code) func(*Env) string { return c.s },
-		code:  func(f func(*Env) string, like code) code { return strCode(f, like.key) },
-		load:  func(v *value) string { return v.s },
-		store: func(v *value, x string) { v.s = x },
+		fn:   func(c *code) func(*Env) string { return c.s },
+		code: func(f func(*Env) string, like code) code { return strCode(f, like.key) },
+		load: func(v *value) string { return v.s },
+		wrap: func(x string) value { return value{s: x} },
 	}
 	intOps = kindOps[int]{
-		fn:    func(c *code) func(*Env) int { return c.i },
-		code:  func(f func(*Env) int, like code) code { return intCode(f, like.key) },
-		load:  func(v *value) int { return v.i },
-		store: func(v *value, x int) { v.i = x },
+		fn:   func(c *code) func(*Env) int { return c.i },
+		code: func(f func(*Env) int, like code) code { return intCode(f, like.key) },
+		load: func(v *value) int { return v.i },
+		wrap: func(x int) value { return value{i: x} },
 	}
 	floatOps = kindOps[float64]{
-		fn:    func(c *code) func(*Env) float64 { return c.f },
-		code:  func(f func(*Env) float64, like code) code { return floatCode(f, like.key) },
-		load:  func(v *value) float64 { return v.f },
-		store: func(v *value, x float64) { v.f = x },
+		fn:   func(c *code) func(*Env) float64 { return c.f },
+		code: func(f func(*Env) float64, like code) code { return floatCode(f, like.key) },
+		load: func(v *value) float64 { return v.f },
+		wrap: func(x float64) value { return value{f: x} },
 	}
 	strsOps = kindOps[[]string]{
-		fn:    func(c *code) func(*Env) []string { return c.l },
-		code:  func(f func(*Env) []string, like code) code { return strsCode(f, like.named, like.key) },
-		load:  func(v *value) []string { return v.l },
-		store: func(v *value, x []string) { v.l = x },
+		fn:   func(c *code) func(*Env) []string { return c.l },
+		code: func(f func(*Env) []string, like code) code { return strsCode(f, like.named, like.key) },
+		load: func(v *value) []string { return v.l },
+		wrap: func(x []string) value { return value{l: x} },
 	}
 	entsOps = kindOps[[]event.Entity]{
 		fn: func(c *code) func(*Env) []event.Entity { return c.e },
 		code: func(f func(*Env) []event.Entity, like code) code {
 			return code{k: kEnts, e: f, a: func(env *Env) any { return f(env) }, key: like.key}
 		},
-		load:  func(v *value) []event.Entity { e, _ := v.a.([]event.Entity); return e },
-		store: func(v *value, x []event.Entity) { v.a = x },
+		load: func(v *value) []event.Entity { e, _ := v.a.([]event.Entity); return e },
+		wrap: func(x []event.Entity) value { return value{a: x} },
 	}
 	anyOps = kindOps[any]{
-		fn:    func(c *code) func(*Env) any { return c.a },
-		code:  func(f func(*Env) any, like code) code { return anyCode(f, like.key) },
-		load:  func(v *value) any { return v.a },
-		store: func(v *value, x any) { v.a = x },
+		fn:   func(c *code) func(*Env) any { return c.a },
+		code: func(f func(*Env) any, like code) code { return anyCode(f, like.key) },
+		load: func(v *value) any { return v.a },
+		wrap: func(x any) value { return value{a: x} },
 	}
 )
 
@@ -587,7 +587,7 @@ var (
 // the variable (its key is val's: equal values for one event).
 func bind[T any](o kindOps[T], val code, slot int) (store func(*Env), read code) {
 	f := o.fn(&val)
-	store = func(env *Env) { o.store(&env.x.vars[slot], f(env)) }
+	store = func(env *Env) { env.x.vars[slot] = o.wrap(f(env)) }
 	read = o.code(func(env *Env) T { return o.load(&env.x.vars[slot]) }, val)
 	return store, read
 }

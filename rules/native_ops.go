@@ -641,9 +641,7 @@ func cacheAs[T any](o kindOps[T], c code, id int) code {
 			return o.load(v)
 		}
 		x := f(env)
-		var v value
-		o.store(&v, x)
-		env.cache.put(env, id, v)
+		env.cache.put(env, id, o.wrap(x))
 		return x
 	}, c)
 }
