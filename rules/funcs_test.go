@@ -307,6 +307,10 @@ func TestRequiredLiterals(t *testing.T) {
 		{`a|b*`, ""},
 		{`[a-z]{3}\d{4}`, ""},
 		{"\\xff|a", ""},
+		// A one-character literal loses to a longer folded one.
+		{`(?i)(^|[\s/])\.(netrc|npmrc)`, "i:etrc|i:pmrc"}, // the parser factors out the n,
+		// Many branches: all their literals, searched in one pass.
+		{`(?i)a1x|b2x|c3x|d4x|e5x|f6x|g7x|h8x|i9x|j0x|k1x|l2x|m3x|n4x|o5x|p6x|q7x|r8x`, "i:a1x|i:b2x|i:c3x|i:d4x|i:e5x|i:f6x|i:g7x|i:h8x|i:i9x|i:j0x|i:k1x|i:l2x|i:m3x|i:n4x|i:o5x|i:p6x|i:q7x|i:r8x"},
 	}
 	for _, tt := range tests {
 		m, err := newMatcher(tt.pattern)

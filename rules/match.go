@@ -23,6 +23,11 @@ const MaxMatchInput = 64 << 10
 type matcher struct {
 	re   *regexp.Regexp
 	gate []literal // nil: no gate
+	// exact and folded are the gate's literals, the folded ones in one
+	// automaton (foldList): the gate costs one pass over the text however
+	// many branches the pattern has.
+	exact  []string
+	folded *foldList
 }
 
 // literal is a string a match must contain, compared ignoring case (with
@@ -32,8 +37,10 @@ type literal struct {
 	fold bool
 }
 
-// maxGateLiterals bounds the alternatives of a gate.
-const maxGateLiterals = 16
+// maxGateLiterals bounds the alternatives of a gate (a credential-path
+// pattern has a few dozen branches; the folded literals are searched in one
+// pass).
+const maxGateLiterals = 64
 
 func newMatcher(pattern string) (*matcher, error) {
 	re, err := regexp.Compile(pattern)
@@ -43,6 +50,17 @@ func newMatcher(pattern string) (*matcher, error) {
 	m := &matcher{re: re}
 	if tree, err := syntax.Parse(pattern, syntax.Perl); err == nil {
 		m.gate = requiredLiterals(tree.Simplify())
+	}
+	var folded []string
+	for _, l := range m.gate {
+		if l.fold {
+			folded = append(folded, l.s)
+		} else {
+			m.exact = append(m.exact, l.s)
+		}
+	}
+	if len(folded) > 0 {
+		m.folded = newFoldList(folded)
 	}
 	return m, nil
 }
@@ -62,12 +80,12 @@ func (m *matcher) match(s string) bool {
 
 // gated reports whether s holds one of the gate's literals.
 func (m *matcher) gated(s string) bool {
-	for _, l := range m.gate {
-		if l.fold && containsFold(s, l.s) || !l.fold && strings.Contains(s, l.s) {
+	for _, l := range m.exact {
+		if strings.Contains(s, l) {
 			return true
 		}
 	}
-	return false
+	return m.folded != nil && m.folded.in(s)
 }
 
 // requiredLiterals returns literals one of which every match of re
@@ -130,6 +148,9 @@ func gateScore(ls []literal) int {
 	for _, l := range ls {
 		s := len(l.s)
 		switch j := anchor(l.s); {
+		case len(l.s) < 3:
+			// One or two characters ("." of `\.ssh` under (?i), "/")
+			// occur in nearly every text: a gate of them gates nothing.
 		case !l.fold:
 			s += 100_000
 		case j >= 0:
