@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/mcpsoc/mcpsoc/ingest/event"
 )
 
 // appendJSON appends v as canonicalJSON writes it, for the values decoded
@@ -71,6 +73,39 @@ func appendJSON(b []byte, v any) (_ []byte, ok bool) {
 			b = append(b, ':')
 			if b, ok = appendJSON(b, e.v); !ok {
 				return b, false
+			}
+		}
+		return append(b, '}'), true
+	case event.ToolAnnotations:
+		// tojson(mcp.tool.annotations), hashed for every tool definition:
+		// its fields in order, as encoding/json writes the struct.
+		b = append(b, '{')
+		first := true
+		sep := func() {
+			if !first {
+				b = append(b, ',')
+			}
+			first = false
+		}
+		if x.Title != "" {
+			sep()
+			b = append(b, `"title":`...)
+			b = appendJSONString(b, x.Title)
+		}
+		for _, h := range [...]struct {
+			name string
+			v    *bool
+		}{
+			{`"readOnlyHint":`, x.ReadOnlyHint},
+			{`"destructiveHint":`, x.DestructiveHint},
+			{`"idempotentHint":`, x.IdempotentHint},
+			{`"openWorldHint":`, x.OpenWorldHint},
+			{`"declared":`, x.Declared},
+		} {
+			if h.v != nil {
+				sep()
+				b = append(b, h.name...)
+				b = strconv.AppendBool(b, *h.v)
 			}
 		}
 		return append(b, '}'), true

@@ -6,6 +6,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/mcpsoc/mcpsoc/ingest/event"
 )
 
 // stdCanonicalJSON is canonicalJSON without the fast path.
@@ -62,4 +64,31 @@ func FuzzCanonicalJSONString(f *testing.F) {
 			t.Errorf("got %s, want %s", got, want)
 		}
 	})
+}
+
+// TestCanonicalJSONAnnotations checks the tool annotations' own path
+// against encoding/json, for every combination of the hints.
+func TestCanonicalJSONAnnotations(t *testing.T) {
+	tr, fa := true, false
+	vals := []*bool{nil, &tr, &fa}
+	for _, title := range []string{"", "Read <file> & \"more\"", "é\u2028"} {
+		for i := range 243 { // 3^5 combinations
+			a := event.ToolAnnotations{Title: title}
+			n := i
+			for _, p := range []**bool{&a.ReadOnlyHint, &a.DestructiveHint, &a.IdempotentHint, &a.OpenWorldHint, &a.Declared} {
+				*p = vals[n%3]
+				n /= 3
+			}
+			var buf bytes.Buffer
+			enc := json.NewEncoder(&buf)
+			enc.SetEscapeHTML(false)
+			if err := enc.Encode(a); err != nil {
+				t.Fatal(err)
+			}
+			want := strings.TrimSuffix(buf.String(), "\n")
+			if got := canonicalJSON(a); got != want {
+				t.Fatalf("canonicalJSON(%+v) = %s, want %s", a, got, want)
+			}
+		}
+	}
 }
