@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash"
-	"io"
 	"net/url"
 	"slices"
 	"strings"
@@ -640,18 +639,19 @@ func fnSHA256(args ...any) (any, error) {
 }
 
 // sha256Text returns "sha256:" and the hex SHA-256 of s.
-func sha256Text(s string) string {
-	h := sha256.New()
-	io.WriteString(h, s)
-	return sha256Sum(h)
-}
+func sha256Text(s string) string { return sha256Hex(sha256.Sum256([]byte(s))) }
 
-// sha256Sum returns "sha256:" and the hex sum of h.
+// sha256Sum returns "sha256:" and the hex sum of h, a SHA-256.
 func sha256Sum(h hash.Hash) string {
 	var sum [sha256.Size]byte
+	h.Sum(sum[:0])
+	return sha256Hex(sum)
+}
+
+func sha256Hex(sum [sha256.Size]byte) string {
 	var b [7 + 2*sha256.Size]byte
 	copy(b[:], "sha256:")
-	hex.Encode(b[7:], h.Sum(sum[:0]))
+	hex.Encode(b[7:], sum[:])
 	return string(b[:])
 }
 

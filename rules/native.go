@@ -3,6 +3,7 @@ package rules
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"strconv"
@@ -70,11 +71,9 @@ type code struct {
 	l     func(*Env) []string
 	e     func(*Env) []event.Entity
 	a     func(*Env) any
-	// set is the constant of kSet; cv the constant of kConst, or the
-	// value of any constant node.
-	set     map[string]struct{}
-	cv      any
-	isConst bool
+	// set is the constant of kSet; cv the constant of kConst.
+	set map[string]struct{}
+	cv  any
 	// parts, for a chain of string +, are its operands: a consumer that
 	// streams them (sha256) need not build the string.
 	parts []func(*Env) string
@@ -224,7 +223,7 @@ func (nc *nativeCompiler) compile(n ast.Node) code {
 
 // constCode is the code of a constant.
 func constCode(v any, key string) code {
-	c := code{k: kAny, cv: v, isConst: true, key: key}
+	c := code{k: kAny, key: key}
 	switch x := v.(type) {
 	case bool:
 		c.k, c.b = kBool, func(*Env) bool { return x }
@@ -242,27 +241,17 @@ func constCode(v any, key string) code {
 func (nc *nativeCompiler) constant(x *ast.ConstantNode) code {
 	switch v := x.Value.(type) {
 	case map[string]struct{}:
-		keys := slices.Sorted(mapKeys(v))
-		return code{k: kSet, set: v, cv: v, isConst: true, a: func(*Env) any { return v }, key: "set" + fmt.Sprint(keys)}
+		keys := slices.Sorted(maps.Keys(v))
+		return code{k: kSet, set: v, a: func(*Env) any { return v }, key: "set" + fmt.Sprint(keys)}
 	case *foldList, *matcher, *jsonPath, *stringSet, *domainSet, *prefixSet:
-		return code{k: kConst, cv: v, isConst: true, a: func(*Env) any { return v }, key: fmt.Sprintf("const(%p)", v)}
+		return code{k: kConst, cv: v, a: func(*Env) any { return v }, key: fmt.Sprintf("const(%p)", v)}
 	case string, bool, int, float64, nil:
 		return constCode(v, fmt.Sprintf("%#v", v))
 	}
 	// A constant folded by the optimizer ([1, 2], a map): the VM pushes
 	// this very value too.
 	v := x.Value
-	return code{k: kAny, cv: v, isConst: true, a: func(*Env) any { return v }, key: fmt.Sprintf("const(%T%v)", v, v)}
-}
-
-func mapKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
+	return code{k: kAny, a: func(*Env) any { return v }, key: fmt.Sprintf("const(%T%v)", v, v)}
 }
 
 // array builds a []any per evaluation, as the VM does.
@@ -357,15 +346,7 @@ func asBool(c code) func(*Env) bool {
 	if c.k == kBool {
 		return c.b
 	}
-	a := c.a
-	return func(env *Env) bool {
-		v := a(env)
-		b, ok := v.(bool)
-		if !ok {
-			panic(fmt.Errorf("expected bool, got %T", v))
-		}
-		return b
-	}
+	return assert[bool](c.a)
 }
 
 // asString returns c as a string closure, or nil when c is not a string.
@@ -489,42 +470,16 @@ func (nc *nativeCompiler) let(x *ast.VariableDeclaratorNode) code {
 	}
 	slot := nc.nvars
 	nc.nvars++
-	var store func(*Env)
-	var read code
-	switch val.k {
-	case kBool:
-		store, read = bind(boolOps, val, slot)
-	case kStr:
-		store, read = bind(strOps, val, slot)
-	case kInt:
-		store, read = bind(intOps, val, slot)
-	case kFloat:
-		store, read = bind(floatOps, val, slot)
-	case kStrs:
-		store, read = bind(strsOps, val, slot)
-	default:
-		store, read = bind(anyOps, val, slot)
-	}
+	vo, _ := opsOf(val.k) // a constant is bound as a value of any type
+	store, read := vo.bind(val, slot)
 	nc.scope = append(nc.scope, nvar{name: x.Name, slot: slot, c: read})
 	body := nc.compile(x.Expr)
 	nc.scope = nc.scope[:len(nc.scope)-1]
-	switch body.k {
-	case kBool:
-		return after(boolOps, body, store)
-	case kStr:
-		return after(strOps, body, store)
-	case kInt:
-		return after(intOps, body, store)
-	case kFloat:
-		return after(floatOps, body, store)
-	case kStrs:
-		return after(strsOps, body, store)
-	case kEnts:
-		return after(entsOps, body, store)
-	case kSet, kConst:
+	bo, ok := opsOf(body.k)
+	if !ok {
 		unsupported("let yielding a constant")
 	}
-	return after(anyOps, body, store)
+	return bo.after(body, store)
 }
 
 // kindOps gives generic code access to the closure of one kind and to its
@@ -583,19 +538,62 @@ var (
 	}
 )
 
-// bind returns how to store val in variable slot, and the code that reads
-// the variable (its key is val's: equal values for one event).
-func bind[T any](o kindOps[T], val code, slot int) (store func(*Env), read code) {
+// ops are the operations on codes that depend on their kind only through
+// the closure they use: kindOps[T] implements them once for every kind.
+type ops interface {
+	// bind returns how to store val in variable slot, and the code that
+	// reads the variable (its key is val's: equal values for one event).
+	bind(val code, slot int) (store func(*Env), read code)
+	// after returns body's code with before run first.
+	after(body code, before func(*Env)) code
+	// cache returns c's code looking its value up in Cache slot id first.
+	cache(c code, id int) code
+}
+
+// opsOf returns the operations of kind k; ok is false for the constants
+// (kSet, kConst), which have no closure of their own (anyOps then boxes).
+func opsOf(k kind) (o ops, ok bool) {
+	switch k {
+	case kBool:
+		return boolOps, true
+	case kStr:
+		return strOps, true
+	case kInt:
+		return intOps, true
+	case kFloat:
+		return floatOps, true
+	case kStrs:
+		return strsOps, true
+	case kEnts:
+		return entsOps, true
+	case kAny:
+		return anyOps, true
+	}
+	return anyOps, false
+}
+
+func (o kindOps[T]) bind(val code, slot int) (store func(*Env), read code) {
 	f := o.fn(&val)
 	store = func(env *Env) { env.x.vars[slot] = o.wrap(f(env)) }
 	read = o.code(func(env *Env) T { return o.load(&env.x.vars[slot]) }, val)
 	return store, read
 }
 
-// after returns body's code with before run first.
-func after[T any](o kindOps[T], body code, before func(*Env)) code {
+func (o kindOps[T]) after(body code, before func(*Env)) code {
 	f := o.fn(&body)
 	return o.code(func(env *Env) T { before(env); return f(env) }, body)
+}
+
+func (o kindOps[T]) cache(c code, id int) code {
+	f := o.fn(&c)
+	return o.code(func(env *Env) T {
+		if v, ok := env.cache.get(env, id); ok {
+			return o.load(v)
+		}
+		x := f(env)
+		env.cache.put(env, id, o.wrap(x))
+		return x
+	}, c)
 }
 
 func (nc *nativeCompiler) variable(name string) (nvar, bool) {
@@ -634,10 +632,7 @@ func (nc *nativeCompiler) access(n ast.Node) code {
 	switch root := cur.(type) {
 	case *ast.IdentifierNode:
 		if v, ok := nc.variable(root.Value); ok {
-			if len(props) > 0 {
-				return nc.fetch(v.c, props)
-			}
-			return v.c
+			return fetch(v.c, props)
 		}
 		switch root.Value {
 		case "steps":
@@ -651,38 +646,22 @@ func (nc *nativeCompiler) access(n ast.Node) code {
 			unsupported("$env")
 		}
 		path := append([]string{root.Value}, props...)
-		if f, ok := lookupField(reflect.TypeFor[event.Event](), path); ok && f.typ == reflect.TypeFor[string]() {
-			// The most common read: a string field of the event, in one
-			// closure.
-			off := f.off
-			return strCode(func(env *Env) string {
-				e := env.Event
-				if e == nil {
-					panic(errNoEvent)
-				}
-				return *(*string)(unsafe.Add(unsafe.Pointer(e), off))
-			}, strings.Join(path, "."))
-		}
-		return eventFieldCode(func(env *Env) *event.Event { return env.Event }, path, strings.Join(path, "."))
+		return eventFieldCode(base{kind: onEvent}, path, strings.Join(path, "."))
 	case *ast.MemberNode:
 		// steps[i].path, or an index into a value of any type.
 		if id, ok := root.Node.(*ast.IdentifierNode); ok && id.Value == "steps" && !root.Optional {
 			idx, ok := root.Property.(*ast.IntegerNode)
 			if _, isVar := nc.variable("steps"); ok && !isVar && idx.Value >= 0 && len(props) > 0 {
-				i := idx.Value
-				return eventFieldCode(func(env *Env) *event.Event { return env.Steps[i] }, props, "")
+				return eventFieldCode(base{kind: onStep, step: idx.Value}, props, "")
 			}
 		}
 		if root.Optional || root.Method {
 			unsupported("optional member or method")
 		}
-		base, prop := nc.compile(root.Node), nc.compile(root.Property)
-		ba, pa := base.a, prop.a
-		c := anyCode(func(env *Env) any { return runtime.Fetch(ba(env), pa(env)) }, joinKey("index", []string{base.key, prop.key}))
-		if len(props) > 0 {
-			return nc.fetch(c, props)
-		}
-		return c
+		from, prop := nc.compile(root.Node), nc.compile(root.Property)
+		fa, pa := from.a, prop.a
+		c := anyCode(func(env *Env) any { return runtime.Fetch(fa(env), pa(env)) }, joinKey("index", []string{from.key, prop.key}))
+		return fetch(c, props)
 	case *ast.PointerNode:
 		if root.Name != "" || len(nc.elems) == 0 {
 			unsupported("pointer #%s", root.Name)
@@ -701,27 +680,25 @@ func (nc *nativeCompiler) access(n ast.Node) code {
 			if !ok {
 				unsupported("entity field %v", props)
 			}
-			return fieldCode(func(env *Env) unsafe.Pointer { return unsafe.Pointer(env.x.ent) }, f, "")
+			return fieldCode(base{kind: onEntity}, f, "")
 		default:
-			if len(props) > 0 {
-				return nc.fetch(anyCode(func(env *Env) any { return env.x.elem }, ""), props)
-			}
-			return anyCode(func(env *Env) any { return env.x.elem }, "")
+			return fetch(anyCode(func(env *Env) any { return env.x.elem }, ""), props)
 		}
 	}
 	unsupported("access to %T", n)
 	return code{}
 }
 
-// fetch reads props from a value of any type with runtime.Fetch, as the VM
-// does for values it cannot resolve at compile time.
-func (nc *nativeCompiler) fetch(base code, props []string) code {
-	a := base.a
-	key := base.key
-	for _, p := range props {
-		if key != "" {
-			key += "." + p
-		}
+// fetch reads props, if any, from a value of any type with runtime.Fetch,
+// as the VM does for values it cannot resolve at compile time.
+func fetch(from code, props []string) code {
+	if len(props) == 0 {
+		return from
+	}
+	a := from.a
+	key := from.key
+	if key != "" {
+		key += "." + strings.Join(props, ".")
 	}
 	return anyCode(func(env *Env) any {
 		v := a(env)
@@ -732,10 +709,40 @@ func (nc *nativeCompiler) fetch(base code, props []string) code {
 	}, key)
 }
 
-// eventFieldCode reads path from the event get returns; key is the code's
-// key: the path for the current event, "" for a step's. A path that goes
-// on inside a map (labels.team) reads the rest with runtime.Fetch.
-func eventFieldCode(get func(*Env) *event.Event, path []string, key string) code {
+// base says which struct of the Env a field is read from.
+type base struct {
+	kind baseKind
+	step int // onStep: the index in Steps
+}
+
+type baseKind uint8
+
+const (
+	onEvent  baseKind = iota // Env.Event
+	onStep                   // Env.Steps[step]
+	onEntity                 // the entity of the innermost predicate
+	onState                  // Env.State
+)
+
+// eventPtr is e as a pointer to read fields at; a missing event (no event
+// in the Env, a not step) fails the evaluation as it does in the VM.
+func eventPtr(e *event.Event) unsafe.Pointer {
+	if e == nil {
+		panic(errNoEvent)
+	}
+	return unsafe.Pointer(e)
+}
+
+// reader returns a reader of the T at offset off of b's struct.
+func reader[T any](b base, off uintptr) func(*Env) T {
+	addr := addrOf(b, off)
+	return func(env *Env) T { return *(*T)(addr(env)) }
+}
+
+// eventFieldCode reads path from b's event; key is the code's key: the
+// path for the current event, "" for a step's. A path that goes on inside
+// a map (labels.team) reads the rest with runtime.Fetch.
+func eventFieldCode(b base, path []string, key string) code {
 	n := len(path)
 	f, ok := lookupField(reflect.TypeFor[event.Event](), path)
 	for !ok && n > 1 {
@@ -752,41 +759,49 @@ func eventFieldCode(get func(*Env) *event.Event, path []string, key string) code
 		if key != "" {
 			prefix = strings.Join(path[:n], ".")
 		}
-		base := eventFieldCode(get, path[:n], prefix)
-		return (&nativeCompiler{}).fetch(base, path[n:])
+		return fetch(eventFieldCode(b, path[:n], prefix), path[n:])
 	}
-	base := func(env *Env) unsafe.Pointer {
-		e := get(env)
-		if e == nil {
-			panic(errNoEvent)
-		}
-		return unsafe.Pointer(e)
-	}
-	return fieldCode(base, f, key)
+	return fieldCode(b, f, key)
 }
 
-// fieldCode reads the field f of the struct base returns.
-func fieldCode(base func(*Env) unsafe.Pointer, f field, key string) code {
-	off := f.off
+// fieldCode reads the field f of b's struct.
+func fieldCode(b base, f field, key string) code {
 	switch f.typ {
 	case reflect.TypeFor[string]():
-		return strCode(func(env *Env) string { return *(*string)(unsafe.Add(base(env), off)) }, key)
+		return strCode(reader[string](b, f.off), key)
 	case reflect.TypeFor[bool]():
-		return boolCode(func(env *Env) bool { return *(*bool)(unsafe.Add(base(env), off)) }, key)
+		return boolCode(reader[bool](b, f.off), key)
 	case reflect.TypeFor[int]():
-		return intCode(func(env *Env) int { return *(*int)(unsafe.Add(base(env), off)) }, key)
+		return intCode(reader[int](b, f.off), key)
 	case reflect.TypeFor[float64]():
-		return floatCode(func(env *Env) float64 { return *(*float64)(unsafe.Add(base(env), off)) }, key)
+		return floatCode(reader[float64](b, f.off), key)
 	case reflect.TypeFor[[]string]():
-		return strsCode(func(env *Env) []string { return *(*[]string)(unsafe.Add(base(env), off)) }, false, key)
+		return strsCode(reader[[]string](b, f.off), false, key)
 	case reflect.TypeFor[event.Strings]():
-		return strsCode(func(env *Env) []string { return *(*event.Strings)(unsafe.Add(base(env), off)) }, true, key)
+		get := reader[event.Strings](b, f.off)
+		return strsCode(func(env *Env) []string { return get(env) }, true, key)
 	case reflect.TypeFor[[]event.Entity]():
-		get := func(env *Env) []event.Entity { return *(*[]event.Entity)(unsafe.Add(base(env), off)) }
-		return code{k: kEnts, e: get, a: func(env *Env) any { return get(env) }, key: key}
+		return entsOps.code(reader[[]event.Entity](b, f.off), code{key: key})
 	}
+	// Any other type (time.Time, *bool, maps, RequestID), boxed with its
+	// own type as the VM boxes it.
 	t := f.typ
-	return anyCode(func(env *Env) any { return reflect.NewAt(t, unsafe.Add(base(env), off)).Elem().Interface() }, key)
+	addr := addrOf(b, f.off)
+	return anyCode(func(env *Env) any { return reflect.NewAt(t, addr(env)).Elem().Interface() }, key)
+}
+
+// addrOf returns the address of the field at offset off of b's struct.
+func addrOf(b base, off uintptr) func(*Env) unsafe.Pointer {
+	switch b.kind {
+	case onEvent:
+		return func(env *Env) unsafe.Pointer { return unsafe.Add(eventPtr(env.Event), off) }
+	case onStep:
+		i := b.step
+		return func(env *Env) unsafe.Pointer { return unsafe.Add(eventPtr(env.Steps[i]), off) }
+	case onEntity:
+		return func(env *Env) unsafe.Pointer { return unsafe.Add(unsafe.Pointer(env.x.ent), off) }
+	}
+	return func(env *Env) unsafe.Pointer { return unsafe.Add(unsafe.Pointer(&env.State), off) }
 }
 
 // stateField reads a field of the correlation state (reason templates).
@@ -795,5 +810,5 @@ func (nc *nativeCompiler) stateField(props []string) code {
 	if !ok {
 		unsupported("state.%s", strings.Join(props, "."))
 	}
-	return fieldCode(func(env *Env) unsafe.Pointer { return unsafe.Pointer(&env.State) }, f, "")
+	return fieldCode(base{kind: onState}, f, "")
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"io"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -111,15 +112,7 @@ func (nc *nativeCompiler) concat(x *ast.BinaryNode) code {
 			parts = append(parts, c.s)
 			return
 		}
-		a := c.a
-		parts = append(parts, func(env *Env) string {
-			v := a(env)
-			s, ok := v.(string)
-			if !ok {
-				panic(fmt.Errorf("expected string, got %T", v))
-			}
-			return s
-		})
+		parts = append(parts, assert[string](c.a))
 	}
 	collect(x)
 	key := joinKey("+", keys)
@@ -218,7 +211,7 @@ func in(l, r code, la, ra func(*Env) any) func(*Env) bool {
 		case kSet:
 			set := r.set
 			if len(set) <= 8 {
-				list := slices.Sorted(mapKeys(set))
+				list := slices.Sorted(maps.Keys(set))
 				return func(env *Env) bool { return slices.Contains(list, ls(env)) }
 			}
 			return func(env *Env) bool { _, ok := set[ls(env)]; return ok }
@@ -330,25 +323,26 @@ func evalArgs(env *Env, args []func(*Env) any) []any {
 func typed(call func(*Env) any, t reflect.Type, key string) code {
 	switch t {
 	case reflect.TypeFor[bool]():
-		return boolCode(func(env *Env) bool {
-			v := call(env)
-			b, ok := v.(bool)
-			if !ok {
-				panic(fmt.Errorf("expected bool, got %T", v))
-			}
-			return b
-		}, key)
+		return boolCode(assert[bool](call), key)
 	case reflect.TypeFor[string]():
-		return strCode(func(env *Env) string {
-			v := call(env)
-			s, ok := v.(string)
-			if !ok {
-				panic(fmt.Errorf("expected string, got %T", v))
-			}
-			return s
-		}, key)
+		return strCode(assert[string](call), key)
+	case reflect.TypeFor[float64]():
+		return floatCode(assert[float64](call), key)
 	}
 	return anyCode(call, key)
+}
+
+// assert returns a as a closure of type T: a value of another type fails
+// the evaluation, as it does in the VM.
+func assert[T any](a func(*Env) any) func(*Env) T {
+	return func(env *Env) T {
+		v := a(env)
+		x, ok := v.(T)
+		if !ok {
+			panic(fmt.Errorf("expected %T, got %T", x, v))
+		}
+		return x
+	}
 }
 
 // quantifier compiles any, all and none over a list with a predicate.
@@ -484,10 +478,6 @@ func (nc *nativeCompiler) call(x *ast.CallNode) code {
 			}
 			return out
 		}, x.Type(), "")
-		if c.k == kAny && x.Type() == reflect.TypeFor[float64]() {
-			a := c.a
-			c = floatCode(func(env *Env) float64 { return a(env).(float64) }, "")
-		}
 	}
 	c.key = joinKey(h.name, keys)
 	if costly[h.name] {
@@ -616,32 +606,8 @@ func (nc *nativeCompiler) cached(c code) code {
 		id = len(nc.slots)
 		nc.slots[c.key] = id
 	}
-	switch c.k {
-	case kBool:
-		return cacheAs(boolOps, c, id)
-	case kStr:
-		return cacheAs(strOps, c, id)
-	case kFloat:
-		return cacheAs(floatOps, c, id)
-	case kInt:
-		return cacheAs(intOps, c, id)
-	case kStrs:
-		return cacheAs(strsOps, c, id)
-	case kAny:
-		return cacheAs(anyOps, c, id)
+	if o, ok := opsOf(c.k); ok {
+		return o.cache(c, id)
 	}
 	return c
-}
-
-// cacheAs returns c's code looking its value up in Cache slot id first.
-func cacheAs[T any](o kindOps[T], c code, id int) code {
-	f := o.fn(&c)
-	return o.code(func(env *Env) T {
-		if v, ok := env.cache.get(env, id); ok {
-			return o.load(v)
-		}
-		x := f(env)
-		env.cache.put(env, id, o.wrap(x))
-		return x
-	}, c)
 }
