@@ -666,6 +666,12 @@ func canonicalJSON(v any) string {
 	if out, ok := appendJSON(buf[:0], v); ok {
 		return string(out)
 	}
+	return encodingJSON(v)
+}
+
+// encodingJSON is canonicalJSON by encoding/json, for the values appendJSON
+// does not take (and as the reference in tests).
+func encodingJSON(v any) string {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
