@@ -103,6 +103,29 @@ func isRuleFile(name string) bool {
 	return strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml")
 }
 
+// ruleFilesIn returns the rule files under the directory dir, in lexical
+// order, hidden files and directories below dir skipped; walk is
+// fs.WalkDir on a file system or filepath.WalkDir.
+func ruleFilesIn(dir string, walk func(root string, fn fs.WalkDirFunc) error) ([]string, error) {
+	var out []string
+	err := walk(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if p != dir && strings.HasPrefix(d.Name(), ".") {
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if !d.IsDir() && isRuleFile(d.Name()) {
+			out = append(out, p)
+		}
+		return nil
+	})
+	return out, err
+}
+
 // Load loads the rule files of fsys matching patterns (fs.Glob patterns) as
 // one set. A pattern that names a directory loads every *.yaml and *.yml
 // file under it (hidden files and directories skipped); no pattern loads
@@ -138,26 +161,11 @@ func Load(fsys fs.FS, patterns ...string) (*Set, error) {
 				names = append(names, m)
 				continue
 			}
-			found := false
-			err = fs.WalkDir(fsys, m, func(p string, d fs.DirEntry, err error) error {
-				if err != nil {
-					return err
-				}
-				if p != m && strings.HasPrefix(d.Name(), ".") {
-					if d.IsDir() {
-						return fs.SkipDir
-					}
-					return nil
-				}
-				if !d.IsDir() && isRuleFile(d.Name()) {
-					names = append(names, p)
-					found = true
-				}
-				return nil
-			})
+			found, err := ruleFilesIn(m, func(root string, fn fs.WalkDirFunc) error { return fs.WalkDir(fsys, root, fn) })
+			names = append(names, found...)
 			if err != nil {
 				errs.add(Pos{File: m}, "", err)
-			} else if !found && pat != "." {
+			} else if len(found) == 0 && pat != "." {
 				errs.addf(Pos{File: m}, "", "no *.yaml or *.yml files in the directory")
 			}
 		}
@@ -190,26 +198,11 @@ func LoadPaths(paths ...string) (*Set, error) {
 			names = append(names, p)
 			continue
 		}
-		found := false
-		err = filepath.WalkDir(p, func(q string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if q != p && strings.HasPrefix(d.Name(), ".") {
-				if d.IsDir() {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			if !d.IsDir() && isRuleFile(d.Name()) {
-				names = append(names, q)
-				found = true
-			}
-			return nil
-		})
+		found, err := ruleFilesIn(p, filepath.WalkDir)
+		names = append(names, found...)
 		if err != nil {
 			errs.add(Pos{File: p}, "", err)
-		} else if !found {
+		} else if len(found) == 0 {
 			errs.addf(Pos{File: p}, "", "no *.yaml or *.yml files in the directory")
 		}
 	}
