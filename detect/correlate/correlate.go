@@ -230,14 +230,14 @@ func New(rs []*rules.Rule, opts Options) (*Correlator, error) {
 	return c, nil
 }
 
-// Process feeds one event. Matches completed by it, or by the windows its
-// event time closes, are passed to emit in event-time order. ev may be
 // SetCache makes the correlator's evaluations use cache for the values of
 // costly helper calls: the caller begins it on each event it passes to
 // Process (rules.Cache), so that match rules and correlation rules compute
 // them once between them. A nil cache turns this off.
 func (c *Correlator) SetCache(cache *rules.Cache) { c.x.env.SetCache(cache) }
 
+// Process feeds one event. Matches completed by it, or by the windows its
+// event time closes, are passed to emit in event-time order. ev may be
 // reused by the caller once Process returns: what is kept is copied.
 func (c *Correlator) Process(ev *event.Event, emit func(Match)) {
 	ts, ok := nanos(ev.Timestamp)
@@ -488,12 +488,42 @@ func (c *Correlator) key(b *base, g int, ev *event.Event) (string, bool) {
 }
 
 // test evaluates a condition for rule b, counting errors as false.
-func (c *Correlator) test(b *base, k *cond, ev *event.Event, steps []*event.Event) bool {
+func (c *Correlator) test(b *base, k *rules.Condition, ev *event.Event, steps []*event.Event) bool {
 	ok, err := c.x.eval(k, ev, steps)
 	if err != nil {
 		c.fail(b, "condition", err)
 	}
 	return ok
+}
+
+// filterKey evaluates rule b's condition on ev and returns the event's group
+// key; ok is false when the condition is false or the key has an empty
+// value (counted as NoKey).
+func (c *Correlator) filterKey(b *base, ev *event.Event) (key string, ok bool) {
+	if !c.test(b, b.filter, ev, nil) {
+		return "", false
+	}
+	key, ok = c.key(b, b.by, ev)
+	if !ok {
+		b.n.noKey++
+	}
+	return key, ok
+}
+
+// tuple evaluates the values vs of rule b into c.parts, one text per value
+// ("" when empty or failing), and reports whether they are all empty.
+func (c *Correlator) tuple(b *base, vs []valueExpr, ev *event.Event) (empty bool) {
+	c.parts = c.parts[:0]
+	empty = true
+	for i := range vs {
+		v, err := c.x.value(&vs[i], ev)
+		if err != nil {
+			c.fail(b, "value", err)
+		}
+		empty = empty && v == ""
+		c.parts = append(c.parts, v)
+	}
+	return empty
 }
 
 // fail counts an evaluation error of rule b and logs the first one, with
@@ -526,7 +556,7 @@ func (c *Correlator) internValue(s string) string {
 
 // stub is the placeholder of an event the Correlator did not keep.
 func stub(t int64, id string) *event.Event {
-	return &event.Event{Timestamp: time.Unix(0, t).UTC(), Event: event.EventMeta{ID: id}}
+	return &event.Event{Timestamp: toTime(t), Event: event.EventMeta{ID: id}}
 }
 
 // Unix nanoseconds cover 1678-2262; events outside 1900-2200 are refused so
@@ -579,8 +609,8 @@ type ruleState interface {
 // base holds what every correlation rule has.
 type base struct {
 	r      *rules.Rule
-	filter *cond
-	by     int // key group
+	filter *rules.Condition // nil: every event
+	by     int              // key group
 	within int64
 	n      counters
 }
@@ -590,7 +620,7 @@ type counters struct {
 }
 
 func newBase(c *Correlator, r *rules.Rule) base {
-	return base{r: r, filter: newCond(r.Condition), by: c.keyGroup(r.By), within: int64(r.Within)}
+	return base{r: r, filter: condition(r.Condition), by: c.keyGroup(r.By), within: int64(r.Within)}
 }
 
 func (b *base) maxKeys(c *Correlator) int {

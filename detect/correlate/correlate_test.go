@@ -123,16 +123,36 @@ func TestCorrelatorBuffer(t *testing.T) {
 	})
 	t.Run("reset drops the state and keeps the counters", func(t *testing.T) {
 		fail := outcome("failure")
-		got, c := run(t, rs, Options{}, false, ev(0, "a", fail), ev(time.Second, "b", fail))
+		u1 := user("u1")
+		skip := ev(0, "skip")
+		skip.Timestamp = time.Time{}
+		// z moves the watermark past a and b, which are applied; z stays
+		// buffered.
+		got, c := run(t, rs, Options{}, false,
+			ev(0, "x", u1, server("s1")), ev(5*time.Minute, "a", fail, u1, server("s1")),
+			ev(5*time.Minute+time.Second, "b", fail, u1, server("s1")), skip, ev(8*time.Minute, "z"))
+		if s := ruleStats(c, "P-THR"); s.Keys != 1 {
+			t.Fatalf("P-THR Keys = %d before Reset, want 1", s.Keys)
+		}
 		c.Reset()
 		if !c.Watermark().IsZero() || c.Stats().Buffered != 0 {
 			t.Errorf("after Reset: watermark %v, buffered %d", c.Watermark(), c.Stats().Buffered)
 		}
-		c.Process(ev(2*time.Second, "c", fail), func(m Match) { got = append(got, format(m)) })
-		c.Flush(func(m Match) { got = append(got, format(m)) })
+		for _, s := range c.Stats().Rules {
+			if s.Keys != 0 {
+				t.Errorf("after Reset: rule %s holds %d keys", s.RuleID, s.Keys)
+			}
+		}
+		// Kept state would make c the third failure of P-THR within 2m,
+		// and d a new server after the 5m learning of P-NEW started at x;
+		// it restarts at c instead.
+		emit := func(m Match) { got = append(got, format(m)) }
+		c.Process(ev(5*time.Minute+2*time.Second, "c", fail, u1, server("s1")), emit)
+		c.Process(ev(10*time.Minute+time.Second, "d", u1, server("s2")), emit)
+		c.Flush(emit)
 		equalLines(t, got, nil)
-		if n := ruleStats(c, "P-NEW").Matches; n != 0 {
-			t.Errorf("P-NEW Matches = %d, want 0 (learning restarts)", n)
+		if s := c.Stats(); s.Skipped != 1 {
+			t.Errorf("Skipped = %d after Reset, want 1", s.Skipped)
 		}
 	})
 }

@@ -30,63 +30,71 @@ func (x *evaluator) setEvent(ev *event.Event, steps []*event.Event) {
 
 func (x *evaluator) clear() { x.env.Event, x.env.Steps = nil, nil }
 
-// cond is a compiled condition prepared for correlation.
-type cond struct {
-	c *rules.Condition
-	// usesSteps is set when the condition refers to steps: its result may
-	// depend on a pending match, so it is settled in event-time order.
-	usesSteps bool
-}
-
-func newCond(c *rules.Condition) *cond {
+// condition returns c, or nil (true for every event) when there is no
+// compiled condition.
+func condition(c *rules.Condition) *rules.Condition {
 	if c == nil || c.Program == nil {
 		return nil
 	}
-	return &cond{c: c, usesSteps: c.UsesSteps()}
+	return c
 }
 
 // eval evaluates the condition (nil: true). A runtime error counts as false
 // and is returned so that the caller can count it.
-func (x *evaluator) eval(k *cond, ev *event.Event, steps []*event.Event) (bool, error) {
+func (x *evaluator) eval(k *rules.Condition, ev *event.Event, steps []*event.Event) (bool, error) {
 	if k == nil {
 		return true, nil
 	}
 	x.setEvent(ev, steps)
-	ok, err := k.c.Eval(&x.vm, &x.env)
+	ok, err := k.Eval(&x.vm, &x.env)
 	x.clear()
 	return ok, err
 }
 
 // probe evaluates, when an event arrives, a condition that refers to
-// steps, before the steps are known (rules.Condition.Probe): definite
+// steps (rules.Condition.UsesSteps: its result may depend on a pending
+// match), before the steps are known (rules.Condition.Probe): definite
 // reports whether the result holds whatever the steps will be; otherwise
 // the event is a candidate, evaluated again in event-time order.
-func (x *evaluator) probe(k *cond, ev *event.Event) (ok, definite bool) {
+func (x *evaluator) probe(k *rules.Condition, ev *event.Event) (ok, definite bool) {
 	x.setEvent(ev, nil)
-	ok, definite = k.c.Probe(&x.vm, &x.env)
+	ok, definite = k.Probe(&x.vm, &x.env)
 	x.clear()
 	return ok, definite
 }
 
 // valueExpr is a compiled expression producing a value (a group key part, a
-// distinct value, a watched value). Plain field paths are read directly.
+// distinct value, a watched value). Plain string fields are read directly.
 type valueExpr struct {
 	get  func(*event.Event) string
 	e    *rules.Expr
 	list bool // the expression's static type is a list
 }
 
+// newValueExpr prepares e, or returns nil when there is no compiled
+// expression.
+func newValueExpr(e *rules.Expr) *valueExpr {
+	if e == nil || e.Program == nil {
+		return nil
+	}
+	v := &valueExpr{e: e}
+	if n := e.Program.Node(); n != nil {
+		if p, ok := rules.FieldPath(n); ok {
+			v.get = rules.StringField(p)
+		}
+		if t := n.Type(); t != nil {
+			v.list = t.Kind() == reflect.Slice || t.Kind() == reflect.Array
+		}
+	}
+	return v
+}
+
 func newValueExprs(es []*rules.Expr) []valueExpr {
 	out := make([]valueExpr, 0, len(es))
 	for _, e := range es {
-		if e == nil || e.Program == nil {
-			continue
+		if v := newValueExpr(e); v != nil {
+			out = append(out, *v)
 		}
-		v := valueExpr{get: rules.StringField(strings.TrimSpace(e.Source)), e: e}
-		if n := e.Program.Node(); n != nil && n.Type() != nil {
-			v.list = n.Type().Kind() == reflect.Slice || n.Type().Kind() == reflect.Array
-		}
-		out = append(out, v)
 	}
 	return out
 }
@@ -103,14 +111,10 @@ func (x *evaluator) value(v *valueExpr, ev *event.Event) (string, error) {
 	return s, err
 }
 
-// values evaluates v and returns the text of each element when the result
-// is a list of strings, or the single value's text otherwise; at most max
-// values.
+// values evaluates v, an expression whose static type is a list, and
+// returns the text of each element (see text), or the text of the result
+// when it is not a list after all; at most max values.
 func (x *evaluator) values(v *valueExpr, ev *event.Event, max int) ([]string, error) {
-	if !v.list {
-		s, err := x.value(v, ev)
-		return []string{s}, err
-	}
 	x.setEvent(ev, nil)
 	out, err := v.e.Eval(&x.vm, &x.env)
 	x.clear()

@@ -122,7 +122,7 @@ func (f *fsRule) restore(fact Fact, ts int64) {
 	if fact.Key == "" || fact.Value == "" {
 		return
 	}
-	f.seen.Add(fact.Key+"|"+fact.Value, struct{}{})
+	f.learn(fact.Key + "|" + fact.Value)
 }
 
 // learnt reports the value now remembered for key.
@@ -143,7 +143,7 @@ func (g *chgRule) restore(fact Fact, ts int64) bool {
 	}
 	st, ok := g.known.Get(fact.Key)
 	if !ok {
-		g.known.Add(fact.Key, &chgState{val: fact.Value, txt: fact.Text, t: ts})
+		g.learn(fact.Key, &chgState{val: fact.Value, txt: fact.Text, t: ts})
 		return true
 	}
 	if ts < st.t {

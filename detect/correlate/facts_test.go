@@ -10,25 +10,9 @@ import (
 	"github.com/mcpsoc/mcpsoc/rules"
 )
 
-// factRules are a first_seen rule with a learning period, one without, and
-// a change rule with a diff.
-const factRules = `
-rules:
-  - id: NEWSRV
-    kind: first_seen
-    name: server never seen in the organization
-    severity: low
-    condition: mcp.method.name == "initialize"
-    by: [organization.id]
-    value: mcp.server.name
-    learning: 1h
-  - id: NEWPAIR
-    kind: first_seen
-    name: user on a server for the first time
-    severity: low
-    condition: mcp.method.name == "tools/call"
-    by: [organization.id]
-    value: [user.id, mcp.server.name]
+// factRules are the first_seen rules of the first_seen tests (one with a
+// learning period, one without) and a change rule with a diff.
+const factRules = firstSeenRules + `
   - id: RUG
     kind: change
     name: tool definition changed after it was first seen
@@ -48,15 +32,6 @@ func factLine(f Fact) string {
 }
 
 func TestOnFact(t *testing.T) {
-	initialize := func(at time.Duration, id, srv string) *event.Event {
-		return ev(at, id, method("initialize"), server(srv))
-	}
-	call := func(at time.Duration, id, u, srv string) *event.Event {
-		return ev(at, id, method("tools/call"), user(u), server(srv))
-	}
-	def := func(at time.Duration, id, d string) *event.Event {
-		return ev(at, id, action("mcp.tool.definition"), server("fs"), tool("read"), desc(d))
-	}
 	tests := []struct {
 		name   string
 		events []*event.Event
@@ -73,12 +48,12 @@ func TestOnFact(t *testing.T) {
 		},
 		{
 			name:   "without a learning period there is no learning fact; tuples are joined",
-			events: []*event.Event{call(0, "c1", "alice", "a"), call(time.Minute, "c2", "alice", "a")},
+			events: []*event.Event{toolCall(0, "c1", "alice", "a"), toolCall(time.Minute, "c2", "alice", "a")},
 			want:   []string{"NEWPAIR/1 first_seen key=acme value=alice|a @0s"},
 		},
 		{
 			name:   "change reports the first value and each change, not repeats",
-			events: []*event.Event{def(0, "d1", "v1"), def(time.Minute, "d2", "v1"), def(2*time.Minute, "d3", "v2")},
+			events: []*event.Event{definition(0, "d1", "read", "v1"), definition(time.Minute, "d2", "read", "v1"), definition(2*time.Minute, "d3", "read", "v2")},
 			want: []string{
 				"RUG/1 change key=acme|fs|read value=v1 @0s text=v1",
 				"RUG/1 change key=acme|fs|read value=v2 @2m0s text=v2",
@@ -103,15 +78,6 @@ func TestOnFact(t *testing.T) {
 }
 
 func TestRestore(t *testing.T) {
-	initialize := func(at time.Duration, id, srv string) *event.Event {
-		return ev(at, id, method("initialize"), server(srv))
-	}
-	call := func(at time.Duration, id, u, srv string) *event.Event {
-		return ev(at, id, method("tools/call"), user(u), server(srv))
-	}
-	def := func(at time.Duration, id, d string) *event.Event {
-		return ev(at, id, action("mcp.tool.definition"), server("fs"), tool("read"), desc(d))
-	}
 	fact := func(rule string, kind rules.Kind, key, value string, at time.Duration) Fact {
 		return Fact{Rule: rule, Version: "1", Kind: kind, Key: key, Value: value, Text: value, Time: t0.Add(at)}
 	}
@@ -130,8 +96,8 @@ func TestRestore(t *testing.T) {
 			name: "a restored value is known, a new one fires",
 			steps: []step{
 				{restore: new(fact("NEWPAIR", rules.KindFirstSeen, "acme", "alice|a", 0))},
-				{event: call(time.Hour, "c1", "alice", "a")},
-				{event: call(2*time.Hour, "c2", "bob", "a")},
+				{event: toolCall(time.Hour, "c1", "alice", "a")},
+				{event: toolCall(2*time.Hour, "c2", "bob", "a")},
 			},
 			want:     []string{"NEWPAIR acme [c2] @2h0m0s value=bob|a"},
 			restored: []bool{true},
@@ -162,7 +128,7 @@ func TestRestore(t *testing.T) {
 			name: "a restored change value is the previous one",
 			steps: []step{
 				{restore: new(fact("RUG", rules.KindChange, "acme|fs|read", "v1", 0))},
-				{event: def(time.Minute, "d2", "v2")},
+				{event: definition(time.Minute, "d2", "read", "v2")},
 			},
 			want:     []string{"RUG acme|fs|read [d2] @1m0s v1->v2"},
 			restored: []bool{true},
@@ -170,20 +136,20 @@ func TestRestore(t *testing.T) {
 		{
 			name: "a restored change value newer than the remembered one replaces it",
 			steps: []step{
-				{event: def(0, "d1", "v0")},
-				{event: def(3*time.Minute, "x", "v0")}, // releases d1
+				{event: definition(0, "d1", "read", "v0")},
+				{event: definition(3*time.Minute, "x", "read", "v0")}, // releases d1
 				{restore: new(fact("RUG", rules.KindChange, "acme|fs|read", "v1", 5*time.Minute))},
-				{event: def(6*time.Minute, "d3", "v1")},
+				{event: definition(6*time.Minute, "d3", "read", "v1")},
 			},
 			restored: []bool{true},
 		},
 		{
 			name: "a restored change value older than the remembered one is ignored",
 			steps: []step{
-				{event: def(5*time.Minute, "d1", "v1")},
-				{event: def(8*time.Minute, "x", "v1")}, // releases d1
+				{event: definition(5*time.Minute, "d1", "read", "v1")},
+				{event: definition(8*time.Minute, "x", "read", "v1")}, // releases d1
 				{restore: new(fact("RUG", rules.KindChange, "acme|fs|read", "v0", 0))},
-				{event: def(9*time.Minute, "d3", "v1")},
+				{event: definition(9*time.Minute, "d3", "read", "v1")},
 			},
 			restored: []bool{false},
 		},
@@ -194,7 +160,7 @@ func TestRestore(t *testing.T) {
 				{restore: &Fact{Rule: "NEWPAIR", Version: "2", Kind: rules.KindFirstSeen, Key: "acme", Value: "alice|a", Time: t0}},
 				{restore: new(fact("NEWPAIR", rules.KindChange, "acme", "alice|a", 0))},
 				{restore: &Fact{Rule: "NEWPAIR", Version: "1", Kind: rules.KindFirstSeen, Key: "acme", Value: "alice|a"}}, // no time
-				{event: call(time.Hour, "c1", "alice", "a")},
+				{event: toolCall(time.Hour, "c1", "alice", "a")},
 			},
 			want:     []string{"NEWPAIR acme [c1] @1h0m0s value=alice|a"},
 			restored: []bool{false, false, false, false},
@@ -242,9 +208,9 @@ func TestFactsRoundTrip(t *testing.T) {
 	var facts []Fact
 	a.SetOnFact(func(f Fact) { facts = append(facts, f) })
 	feed := []*event.Event{
-		ev(0, "i1", method("initialize"), server("a")),
-		ev(time.Minute, "c1", method("tools/call"), user("alice"), server(`we|ird\`)),
-		ev(2*time.Minute, "d1", action("mcp.tool.definition"), server("fs"), tool("read"), desc("v1")),
+		initialize(0, "i1", "a"),
+		toolCall(time.Minute, "c1", "alice", `we|ird\`),
+		definition(2*time.Minute, "d1", "read", "v1"),
 	}
 	for _, e := range feed {
 		a.Process(e, func(Match) {})
@@ -266,7 +232,7 @@ func TestFactsRoundTrip(t *testing.T) {
 		e.Timestamp = e.Timestamp.Add(3 * time.Hour)
 		b.Process(e, emit)
 	}
-	b.Process(ev(3*time.Hour+5*time.Minute, "d2", action("mcp.tool.definition"), server("fs"), tool("read"), desc("v2")), emit)
+	b.Process(definition(3*time.Hour+5*time.Minute, "d2", "read", "v2"), emit)
 	b.Flush(emit)
 	want := []string{"RUG acme|fs|read [d2] @3h5m0s v1->v2"}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {

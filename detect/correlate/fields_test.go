@@ -22,7 +22,7 @@ var longFields = map[string]bool{
 
 type genField struct {
 	path, goPath string
-	conv         bool // a named string type
+	named        string // the type, when it is a named string type of package event
 }
 
 // eventFields lists the string and string list fields of event.Event with
@@ -37,7 +37,11 @@ func eventFields() (strs, lists []genField) {
 			case f.Type == reflect.TypeFor[event.Strings]():
 				lists = append(lists, genField{path: p, goPath: g})
 			case f.Type.Kind() == reflect.String:
-				strs = append(strs, genField{path: p, goPath: g, conv: f.Type != reflect.TypeFor[string]()})
+				gf := genField{path: p, goPath: g}
+				if f.Type != reflect.TypeFor[string]() {
+					gf.named = "event." + f.Type.Name()
+				}
+				strs = append(strs, gf)
 			case f.Type.Kind() == reflect.Struct && f.Type != reflect.TypeFor[time.Time]():
 				walk(f.Type, p+".", g+".")
 			}
@@ -62,7 +66,7 @@ import "github.com/mcpsoc/mcpsoc/ingest/event"
 	b.WriteString("// encodeFields hands w every string field and string list of e that is\n// set, with its index; a light rec skips the free-text fields.\nfunc encodeFields(w *recWriter, e *event.Event, light bool) {\n")
 	for i, f := range strs {
 		v := "e." + f.goPath
-		if f.conv {
+		if f.named != "" {
 			v = "string(" + v + ")"
 		}
 		line := fmt.Sprintf("if s := %s; s != \"\" {\n\t\tw.str(%d, s)\n\t}\n", v, i)
@@ -78,8 +82,8 @@ import "github.com/mcpsoc/mcpsoc/ingest/event"
 	b.WriteString("// setString sets the string field of index i.\nfunc setString(e *event.Event, i int, s string) {\n\tswitch i {\n")
 	for i, f := range strs {
 		v := "s"
-		if f.conv {
-			v = "event.RequestID(s)"
+		if f.named != "" {
+			v = f.named + "(s)"
 		}
 		fmt.Fprintf(&b, "\tcase %d:\n\t\te.%s = %s\n", i, f.goPath, v)
 	}
@@ -114,6 +118,6 @@ func TestFieldsGo(t *testing.T) {
 		t.Errorf("fields.go is out of date with event.Event: run go test ./detect/correlate -run TestFieldsGo -update")
 	}
 	if strs, lists := eventFields(); len(strs) >= listBase || len(lists) > 255-listBase-numObjects {
-		t.Errorf("%d string fields and %d lists do not fit recField.idx", len(strs), len(lists))
+		t.Errorf("%d string fields and %d lists do not fit the index byte of a rec's field table", len(strs), len(lists))
 	}
 }

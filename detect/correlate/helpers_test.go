@@ -49,6 +49,53 @@ func result(text string) func(*event.Event) {
 }
 func desc(d string) func(*event.Event) { return func(e *event.Event) { e.MCP.Tool.Description = d } }
 
+// initialize, toolCall and definition build the events of the first_seen
+// and change tests: an initialize of server srv, a tool call by user u on
+// server srv, and the definition of tool tl of server fs with description
+// d.
+func initialize(at time.Duration, id, srv string) *event.Event {
+	return ev(at, id, method("initialize"), server(srv))
+}
+
+func toolCall(at time.Duration, id, u, srv string) *event.Event {
+	return ev(at, id, method("tools/call"), user(u), server(srv))
+}
+
+func definition(at time.Duration, id, tl, d string) *event.Event {
+	return ev(at, id, action("mcp.tool.definition"), server("fs"), tool(tl), desc(d))
+}
+
+// matchCase is a row of a table test: events fed in the order given to a
+// new Correlator, the matches wanted, and further checks of its counters.
+type matchCase struct {
+	name    string
+	rules   string // the rule file; "" for the table's
+	opts    Options
+	events  []*event.Event
+	noFlush bool // end without Flush: open windows and the buffer stay
+	want    []string
+	check   func(t *testing.T, c *Correlator)
+}
+
+// runMatchCases runs each case as a subtest, over the case's rules or
+// src.
+func runMatchCases(t *testing.T, src string, cases []matchCase) {
+	t.Helper()
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			rs := src
+			if tt.rules != "" {
+				rs = tt.rules
+			}
+			got, c := run(t, loadRules(t, rs), tt.opts, !tt.noFlush, tt.events...)
+			equalLines(t, got, tt.want)
+			if tt.check != nil {
+				tt.check(t, c)
+			}
+		})
+	}
+}
+
 // run feeds the events, in the order given, to a new Correlator over the
 // rules, flushes when asked, and returns the matches as lines.
 func run(t testing.TB, rs []*rules.Rule, opts Options, flush bool, evs ...*event.Event) ([]string, *Correlator) {

@@ -23,9 +23,8 @@ type fsRule struct {
 	learning   int64
 	learnStart int64
 	learnSet   bool
-	seen       *simplelru.LRU[string, struct{}]
+	seen       *simplelru.LRU[string, struct{}] // key|value pairs (joinKeyAfter)
 	evictions  uint64
-	removing   bool
 	onFact     func(Fact) // see SetOnFact (facts.go)
 }
 
@@ -34,11 +33,7 @@ func newFirstSeen(c *Correlator, r *rules.Rule) (*fsRule, error) {
 	if len(f.values) == 0 {
 		return nil, errors.New("first_seen needs a value")
 	}
-	seen, err := simplelru.NewLRU(f.maxKeys(c), func(string, struct{}) {
-		if !f.removing {
-			f.evictions++
-		}
-	})
+	seen, err := simplelru.NewLRU[string, struct{}](f.maxKeys(c), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -47,16 +42,12 @@ func newFirstSeen(c *Correlator, r *rules.Rule) (*fsRule, error) {
 }
 
 func (f *fsRule) observe(c *Correlator, ev *event.Event, o *obs) (int, bool) {
-	if !c.test(&f.base, f.filter, ev, nil) {
-		return keepNone, false
-	}
-	k, ok := c.key(&f.base, f.by, ev)
+	k, ok := c.filterKey(&f.base, ev)
 	if !ok {
-		f.n.noKey++
 		return keepNone, false
 	}
 	var vals []string
-	if len(f.values) == 1 {
+	if len(f.values) == 1 && f.values[0].list {
 		list, err := c.x.values(&f.values[0], ev, maxValues)
 		if err != nil {
 			c.fail(&f.base, "value", err)
@@ -67,20 +58,8 @@ func (f *fsRule) observe(c *Correlator, ev *event.Event, o *obs) (int, bool) {
 				vals = append(vals, joinKeyAfter(k, c.parts))
 			}
 		}
-	} else {
-		c.parts = c.parts[:0]
-		empty := true
-		for i := range f.values {
-			v, err := c.x.value(&f.values[i], ev)
-			if err != nil {
-				c.fail(&f.base, "value", err)
-			}
-			empty = empty && v == ""
-			c.parts = append(c.parts, v)
-		}
-		if !empty {
-			vals = append(vals, joinKeyAfter(k, c.parts))
-		}
+	} else if !c.tuple(&f.base, f.values, ev) {
+		vals = []string{joinKeyAfter(k, c.parts)}
 	}
 	if len(vals) == 0 {
 		return keepNone, false
@@ -107,7 +86,7 @@ func (f *fsRule) apply(c *Correlator, it *item, o *obs, late bool, emit func(Mat
 		if _, ok := f.seen.Get(v); ok {
 			continue
 		}
-		f.seen.Add(v, struct{}{})
+		f.learn(v)
 		f.learnt(it.ts, o.key, v)
 		if it.ts-f.learnStart < f.learning {
 			continue
@@ -127,10 +106,15 @@ func (f *fsRule) expire(*Correlator, int64, *[]Match) {}
 func (f *fsRule) flush(*Correlator, *[]Match)         {}
 func (f *fsRule) stats() RuleStats                    { return f.ruleStats(f.seen.Len(), f.evictions) }
 
+// learn remembers seen (key|value), counting the eviction it may cause.
+func (f *fsRule) learn(seen string) {
+	if f.seen.Add(seen, struct{}{}) {
+		f.evictions++
+	}
+}
+
 func (f *fsRule) reset() {
-	f.removing = true
 	f.seen.Purge()
-	f.removing = false
 	f.learnSet = false
 }
 
@@ -144,7 +128,6 @@ type chgRule struct {
 	limit     int
 	known     *simplelru.LRU[string, *chgState]
 	evictions uint64
-	removing  bool
 	onFact    func(Fact) // see SetOnFact (facts.go)
 }
 
@@ -154,19 +137,11 @@ type chgState struct {
 }
 
 func newChange(c *Correlator, r *rules.Rule) (*chgRule, error) {
-	g := &chgRule{base: newBase(c, r), values: newValueExprs(r.Values), limit: c.opts.EvidenceText}
+	g := &chgRule{base: newBase(c, r), values: newValueExprs(r.Values), diff: newValueExpr(r.Diff), limit: c.opts.EvidenceText}
 	if len(g.values) == 0 {
 		return nil, errors.New("change needs a value")
 	}
-	if r.Diff != nil && r.Diff.Program != nil {
-		d := newValueExprs([]*rules.Expr{r.Diff})
-		g.diff = &d[0]
-	}
-	known, err := simplelru.NewLRU(g.maxKeys(c), func(string, *chgState) {
-		if !g.removing {
-			g.evictions++
-		}
-	})
+	known, err := simplelru.NewLRU[string, *chgState](g.maxKeys(c), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -175,25 +150,8 @@ func newChange(c *Correlator, r *rules.Rule) (*chgRule, error) {
 }
 
 func (g *chgRule) observe(c *Correlator, ev *event.Event, o *obs) (int, bool) {
-	if !c.test(&g.base, g.filter, ev, nil) {
-		return keepNone, false
-	}
-	k, ok := c.key(&g.base, g.by, ev)
-	if !ok {
-		g.n.noKey++
-		return keepNone, false
-	}
-	c.parts = c.parts[:0]
-	empty := true
-	for i := range g.values {
-		v, err := c.x.value(&g.values[i], ev)
-		if err != nil {
-			c.fail(&g.base, "value", err)
-		}
-		empty = empty && v == ""
-		c.parts = append(c.parts, v)
-	}
-	if empty {
+	k, ok := c.filterKey(&g.base, ev)
+	if !ok || c.tuple(&g.base, g.values, ev) {
 		return keepNone, false
 	}
 	o.key = k
@@ -221,7 +179,7 @@ func (g *chgRule) apply(c *Correlator, it *item, o *obs, late bool, emit func(Ma
 	}
 	st, ok := g.known.Get(o.key)
 	if !ok {
-		g.known.Add(o.key, &chgState{val: o.val, txt: diffText(o), t: it.ts})
+		g.learn(o.key, &chgState{val: o.val, txt: diffText(o), t: it.ts})
 		g.learnt(o.key)
 		return
 	}
@@ -258,11 +216,15 @@ func (g *chgRule) expire(*Correlator, int64, *[]Match) {}
 func (g *chgRule) flush(*Correlator, *[]Match)         {}
 func (g *chgRule) stats() RuleStats                    { return g.ruleStats(g.known.Len(), g.evictions) }
 
-func (g *chgRule) reset() {
-	g.removing = true
-	g.known.Purge()
-	g.removing = false
+// learn remembers the first state of key, counting the eviction it may
+// cause.
+func (g *chgRule) learn(key string, st *chgState) {
+	if g.known.Add(key, st) {
+		g.evictions++
+	}
 }
+
+func (g *chgRule) reset() { g.known.Purge() }
 
 // diffText returns the diff text a change rule computed on arrival.
 func diffText(o *obs) string {

@@ -31,7 +31,7 @@ type seqRule struct {
 	forbid   [][]int // forbid[s]: not-steps in the gap before position s
 	m        int
 	trailing bool
-	until    *cond
+	until    *rules.Condition
 	groups   []int  // key groups used by the rule; groups[0] is the rule's by
 	positive uint64 // steps that are not absences
 	names    []string
@@ -46,8 +46,7 @@ type seqRule struct {
 
 type seqStep struct {
 	name  string
-	cond  *cond
-	count int
+	cond  *rules.Condition
 	group int // index in seqRule.groups
 }
 
@@ -70,7 +69,7 @@ func newSequence(c *Correlator, r *rules.Rule) (*seqRule, error) {
 	if len(r.Steps) == 0 || len(r.Steps) > 63 {
 		return nil, errors.New("sequence needs 1 to 63 steps")
 	}
-	s := &seqRule{base: newBase(c, r), until: newCond(r.Until)}
+	s := &seqRule{base: newBase(c, r), until: condition(r.Until)}
 	s.groups = []int{s.by}
 	var gap []int
 	for i, st := range r.Steps {
@@ -89,8 +88,8 @@ func newSequence(c *Correlator, r *rules.Rule) (*seqRule, error) {
 			s.groups = append(s.groups, g)
 			gi = len(s.groups) - 1
 		}
-		step := seqStep{name: st.Name, cond: newCond(st.Condition), count: max(st.Count, 1), group: gi}
-		if step.cond != nil && step.cond.usesSteps {
+		step := seqStep{name: st.Name, cond: condition(st.Condition), group: gi}
+		if step.cond.UsesSteps() {
 			cur, steps := objectUse(st.Condition.Program.Node())
 			s.objCur, s.objSteps = s.objCur || cur, s.objSteps || steps
 		}
@@ -105,16 +104,13 @@ func newSequence(c *Correlator, r *rules.Rule) (*seqRule, error) {
 		s.positive |= 1 << i
 		s.forbid = append(s.forbid, gap)
 		gap = nil
-		for range step.count {
+		for range max(st.Count, 1) {
 			if len(s.pos) > 0 && s.pos[len(s.pos)-1] == i {
 				s.forbid = append(s.forbid, nil)
 			}
 			s.pos = append(s.pos, i)
 			s.names = append(s.names, st.Name)
 		}
-	}
-	if len(s.pos) == 0 {
-		return nil, errors.New("sequence needs a step that is not an absence")
 	}
 	s.forbid = append(s.forbid, gap)
 	s.m = len(s.pos)
@@ -146,7 +142,7 @@ func (s *seqRule) observe(c *Correlator, ev *event.Event, o *obs) (int, bool) {
 	var hit, cand uint64
 	for i := range s.steps {
 		k := s.steps[i].cond
-		if k != nil && k.usesSteps {
+		if k.UsesSteps() {
 			ok, definite := c.x.probe(k, ev)
 			if !definite {
 				cand |= 1 << i

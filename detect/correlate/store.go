@@ -95,6 +95,14 @@ func (st *store[S]) schedule(e *entry[S], at int64) {
 	}
 }
 
+// reschedule moves the entry's timer to at, later as well as earlier, for
+// a caller that needs its timers to fire in deadline order (Suppressor);
+// the timer already queued becomes stale.
+func (st *store[S]) reschedule(e *entry[S], at int64) {
+	e.queued = false
+	st.schedule(e, at)
+}
+
 // expire pops every timer due before now and calls f on its entry; f
 // returns the entry's next deadline, or keep false to remove the entry.
 func (st *store[S]) expire(now int64, f func(e *entry[S]) (next int64, keep bool)) {

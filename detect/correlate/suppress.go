@@ -1,7 +1,6 @@
 package correlate
 
 import (
-	"math"
 	"time"
 
 	"github.com/mcpsoc/mcpsoc/detect/alert"
@@ -23,10 +22,11 @@ import (
 // alert, same id, with mcp.alert.count and mcp.alert.last_seen covering the
 // folded ones, for the sinks to upsert.
 type Suppressor struct {
-	st   *store[suppression]
-	x    evaluator
-	out  []*alert.Alert
-	seen SuppressorStats
+	st    *store[suppression]
+	x     evaluator
+	out   []*alert.Alert
+	parts []string // Key's scratch
+	seen  SuppressorStats
 	// by holds the prepared suppress.by expressions of the rules seen, by
 	// rule id (a reload replaces a rule under its id).
 	by map[string]suppressBy
@@ -89,17 +89,17 @@ func (s *Suppressor) Key(r *rules.Rule, ev *event.Event) string {
 		by = suppressBy{rule: r, exprs: newValueExprs(r.Suppress.By)}
 		s.by[r.ID] = by
 	}
-	exprs := by.exprs
-	parts := make([]string, 1, 1+len(exprs))
-	parts[0] = r.ID
-	for i := range exprs {
-		v, err := s.x.value(&exprs[i], ev)
+	s.parts = append(s.parts[:0], r.ID)
+	for i := range by.exprs {
+		v, err := s.x.value(&by.exprs[i], ev)
 		if err != nil {
 			v = ""
 		}
-		parts = append(parts, v)
+		s.parts = append(s.parts, v)
 	}
-	return joinKey(parts)
+	key := joinKey(s.parts)
+	clear(s.parts) // keep no event value alive
+	return key
 }
 
 // Fold folds an alert of rule severity score sev, raised for an event of
@@ -114,7 +114,7 @@ func (s *Suppressor) Fold(key string, window time.Duration, now time.Time, sev i
 		return false
 	}
 	e := s.st.get(key)
-	if e == nil || t > e.s.end || sev > e.s.sev {
+	if !takes(e, t, sev) {
 		return false
 	}
 	g := &e.s
@@ -140,7 +140,7 @@ func (s *Suppressor) Admit(a *alert.Alert, key string, window time.Duration, now
 	s.out = s.out[:0]
 	sev := severity(a)
 	e := s.st.get(key)
-	if e != nil && t <= e.s.end && sev <= e.s.sev {
+	if takes(e, t, sev) {
 		g := &e.s
 		g.folded++
 		g.count += max(a.MCP.Alert.Count, 1)
@@ -159,8 +159,9 @@ func (s *Suppressor) Admit(a *alert.Alert, key string, window time.Duration, now
 	}
 	head := *a
 	e.s = suppression{head: &head, sev: sev, end: t + int64(window)}
-	e.queued = false // the new end may be earlier than the queued one
-	s.st.schedule(e, e.s.end)
+	// Summaries come out in the order windows end: the timer must be at
+	// the new end, which may be later than the old one.
+	s.st.reschedule(e, e.s.end)
 	s.seen.Passed++
 	out := append(s.out, a)
 	s.out = nil
@@ -190,13 +191,11 @@ func (s *Suppressor) Advance(now time.Time) []*alert.Alert {
 // Flush closes every window and returns the pending summaries.
 func (s *Suppressor) Flush() []*alert.Alert {
 	var out []*alert.Alert
-	s.st.expire(math.MaxInt64, func(e *entry[suppression]) (int64, bool) {
+	s.st.drain(func(e *entry[suppression]) {
 		if sum := s.summary(&e.s); sum != nil {
 			out = append(out, sum)
 		}
-		return 0, false
 	})
-	s.st.reset()
 	return out
 }
 
@@ -208,6 +207,13 @@ func (s *Suppressor) Stats() SuppressorStats {
 	st := s.seen
 	st.Groups = s.st.len()
 	return st
+}
+
+// takes reports whether the window e (nil: none) folds an alert of
+// severity score sev at time t: t is inside it and sev is no higher than
+// its alert's.
+func takes(e *entry[suppression], t int64, sev int) bool {
+	return e != nil && t <= e.s.end && sev <= e.s.sev
 }
 
 // summary returns the updated copy of the group's alert, or nil when

@@ -95,20 +95,13 @@ func TestSuppressor(t *testing.T) {
 			},
 		},
 	}
-	format := func(as []*alert.Alert) string {
-		var s []string
-		for _, a := range as {
-			s = append(s, fmt.Sprintf("%s %d %s", a.Event.ID, a.MCP.Alert.Count, a.MCP.Alert.LastSeen.Sub(t0)))
-		}
-		return strings.Join(s, "; ")
-	}
 	// Each case runs as the engine runs it too: Fold first (no alert
 	// built), Admit only when Fold did not take the alert. Both ways must
 	// give the same alerts and summaries.
 	for _, fold := range []bool{false, true} {
 		for _, tt := range tests {
 			t.Run(fmt.Sprintf("%s/fold=%v", tt.name, fold), func(t *testing.T) {
-				runSuppressorSteps(t, tt.maxKeys, tt.steps, fold, t0, format)
+				runSuppressorSteps(t, tt.maxKeys, tt.steps, fold)
 			})
 		}
 	}
@@ -116,7 +109,7 @@ func TestSuppressor(t *testing.T) {
 
 // runSuppressorSteps runs the steps of a TestSuppressor case; with fold,
 // as the engine does: Fold first, Admit when Fold did not take the alert.
-func runSuppressorSteps(t *testing.T, maxKeys int, steps []suppressStep, fold bool, t0 time.Time, format func([]*alert.Alert) string) {
+func runSuppressorSteps(t *testing.T, maxKeys int, steps []suppressStep, fold bool) {
 	t.Helper()
 	const window = 10 * time.Minute
 	s := NewSuppressor(maxKeys)
@@ -142,10 +135,19 @@ func runSuppressorSteps(t *testing.T, maxKeys int, steps []suppressStep, fold bo
 			a.MCP.Alert.LastSeen = t0.Add(st.at)
 			got = s.Admit(a, st.key, window, t0.Add(st.at))
 		}
-		if f := format(got); f != st.want {
+		if f := alertLines(got); f != st.want {
 			t.Errorf("step %d: got %q, want %q", i, f, st.want)
 		}
 	}
+}
+
+// alertLines renders alerts as "id count last_seen; ...".
+func alertLines(as []*alert.Alert) string {
+	var s []string
+	for _, a := range as {
+		s = append(s, fmt.Sprintf("%s %d %s", a.Event.ID, a.MCP.Alert.Count, a.MCP.Alert.LastSeen.Sub(t0)))
+	}
+	return strings.Join(s, "; ")
 }
 
 func TestSuppressorKey(t *testing.T) {

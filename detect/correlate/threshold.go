@@ -41,22 +41,14 @@ func newThreshold(c *Correlator, r *rules.Rule) (*thrRule, error) {
 	if r.Within <= 0 {
 		return nil, errors.New("threshold needs a positive within")
 	}
-	t := &thrRule{base: newBase(c, r), count: max(r.Count, 1)}
-	if r.Distinct != nil && r.Distinct.Program != nil {
-		d := newValueExprs([]*rules.Expr{r.Distinct})
-		t.distinct = &d[0]
-	}
+	t := &thrRule{base: newBase(c, r), count: max(r.Count, 1), distinct: newValueExpr(r.Distinct)}
 	t.st = newStore[thrState](t.maxKeys(c), nil)
 	return t, nil
 }
 
 func (t *thrRule) observe(c *Correlator, ev *event.Event, o *obs) (int, bool) {
-	if !c.test(&t.base, t.filter, ev, nil) {
-		return keepNone, false
-	}
-	k, ok := c.key(&t.base, t.by, ev)
+	k, ok := c.filterKey(&t.base, ev)
 	if !ok {
-		t.n.noKey++
 		return keepNone, false
 	}
 	if t.distinct != nil {

@@ -40,13 +40,7 @@ func TestThreshold(t *testing.T) {
 	for i := range 25 { // every 30s from 0 to 12m
 		flood = append(flood, fail(time.Duration(i)*30*sec, fmt.Sprintf("e%d", i), "u"))
 	}
-	tests := []struct {
-		name   string
-		opts   Options
-		events []*event.Event
-		want   []string
-		check  func(t *testing.T, c *Correlator)
-	}{
+	tests := []matchCase{
 		{
 			name:   "count reached inside the window",
 			events: []*event.Event{fail(0, "a", "u"), fail(min, "b", "u"), fail(2*min, "c", "u")},
@@ -134,15 +128,7 @@ func TestThreshold(t *testing.T) {
 			},
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, c := run(t, loadRules(t, thrRules), tt.opts, true, tt.events...)
-			equalLines(t, got, tt.want)
-			if tt.check != nil {
-				tt.check(t, c)
-			}
-		})
-	}
+	runMatchCases(t, thrRules, tests)
 }
 
 func TestThresholdEvidence(t *testing.T) {

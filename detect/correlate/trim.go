@@ -202,8 +202,7 @@ func (t *trimmer) decode(r *rec, dst *event.Event, objects bool) {
 	start := 0
 	for i := range r.n {
 		e := r.data[i*recEntry : (i+1)*recEntry]
-		idx := int(e[0])
-		end := int(uint32(e[1]) | uint32(e[2])<<8 | uint32(e[3])<<16 | uint32(e[4])<<24)
+		idx, end := int(e[0]), entryEnd(e)
 		s := text[start:end]
 		start = end
 		switch {
@@ -253,11 +252,15 @@ func (t *trimmer) event(r *rec) *event.Event {
 // id returns the event.id of r.
 func (r *rec) id() string {
 	if r.n > 0 && r.data[0] == 0 { // event.id is string field 0
-		e := r.data[:recEntry]
-		end := int(uint32(e[1]) | uint32(e[2])<<8 | uint32(e[3])<<16 | uint32(e[4])<<24)
-		return r.data[r.n*recEntry : r.n*recEntry+end]
+		return r.data[r.n*recEntry : r.n*recEntry+entryEnd(r.data[:recEntry])]
 	}
 	return ""
+}
+
+// entryEnd returns the end of the text of a field table entry (see
+// recWriter.entry).
+func entryEnd(e string) int {
+	return int(uint32(e[1]) | uint32(e[2])<<8 | uint32(e[3])<<16 | uint32(e[4])<<24)
 }
 
 func hintFields(e *event.Event) [6]**bool {
