@@ -74,7 +74,7 @@ func byteClass(c byte, collapse bool) uint8 {
 		return 1 + c - 'a'
 	case 'A' <= c && c <= 'Z':
 		return 1 + c - 'A'
-	case c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' || c == '\v':
+	case isSpaceByte(c):
 		return classSpace
 	case collapse && (c == '*' || c == '`'):
 		return classMark

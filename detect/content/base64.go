@@ -11,13 +11,7 @@ func base64Run(s string, i, min int) (int, int, bool) {
 	if i >= len(s) || !isB64[s[i]] {
 		return 0, 0, false
 	}
-	a, b := i, i
-	for a > 0 && isB64[s[a-1]] {
-		a--
-	}
-	for b < len(s) && isB64[s[b]] {
-		b++
-	}
+	a, b := runAround(s, i, &isB64)
 	e := b
 	for e < len(s) && e-b < 2 && s[e] == '=' {
 		e++
@@ -51,6 +45,19 @@ func base64Run(s string, i, min int) (int, int, bool) {
 		return a, b, false // a path, a slug or a mix of both alphabets
 	}
 	return a, e, true
+}
+
+// runAround returns the bounds of the run of bytes marked in in that holds
+// offset i, whose byte must be marked.
+func runAround(s string, i int, in *[256]bool) (int, int) {
+	a, b := i, i
+	for a > 0 && in[s[a-1]] {
+		a--
+	}
+	for b < len(s) && in[s[b]] {
+		b++
+	}
+	return a, b
 }
 
 // isB64 marks the base64 alphabet (standard and URL-safe).

@@ -31,13 +31,7 @@ func BenchmarkInjectionScore(b *testing.B) {
 		{"size=4KB/hit", benchText(4096, benchAttack)},
 		{"size=64KB/clean", benchText(64<<10, "")},
 	} {
-		b.Run(c.name, func(b *testing.B) {
-			b.SetBytes(int64(len(c.text)))
-			b.ReportAllocs()
-			for b.Loop() {
-				InjectionScore(c.text)
-			}
-		})
+		b.Run(c.name, func(b *testing.B) { benchOn(b, c.text, func(s string) { InjectionScore(s) }) })
 	}
 }
 
@@ -58,11 +52,7 @@ var sinkString string
 func BenchmarkDescriptionScore(b *testing.B) {
 	s := "Read the complete contents of a file from the file system as text. " +
 		"Use the 'head' parameter to read only the first N lines of a file. Only works within allowed directories."
-	b.SetBytes(int64(len(s)))
-	b.ReportAllocs()
-	for b.Loop() {
-		DescriptionScore(s)
-	}
+	benchOn(b, s, func(s string) { DescriptionScore(s) })
 }
 
 func BenchmarkSharesText(b *testing.B) {
@@ -94,40 +84,30 @@ func BenchmarkOverlap(b *testing.B) {
 	}
 }
 
-func BenchmarkHiddenText(b *testing.B) {
-	s := benchText(4096, "")
+// benchOn measures fn on s, in bytes of s per second.
+func benchOn(b *testing.B, s string, fn func(string)) {
 	b.SetBytes(int64(len(s)))
 	b.ReportAllocs()
 	for b.Loop() {
-		HiddenText(s)
+		fn(s)
 	}
+}
+
+func BenchmarkHiddenText(b *testing.B) {
+	benchOn(b, benchText(4096, ""), func(s string) { HiddenText(s) })
 }
 
 func BenchmarkHasSecret(b *testing.B) {
-	s := benchText(4096, "")
-	b.SetBytes(int64(len(s)))
-	b.ReportAllocs()
-	for b.Loop() {
-		HasSecret(s)
-	}
+	benchOn(b, benchText(4096, ""), func(s string) { HasSecret(s) })
 }
 
 func BenchmarkBase64Blob(b *testing.B) {
-	s := benchText(4096, "")
-	b.SetBytes(int64(len(s)))
-	b.ReportAllocs()
-	for b.Loop() {
-		Base64Blob(s, 40)
-	}
+	benchOn(b, benchText(4096, ""), func(s string) { Base64Blob(s, 40) })
 }
 
 func BenchmarkMaskSecrets(b *testing.B) {
 	s := benchText(4096, "\npassword=Hunter2!x and token ghp_0123456789abcdefghijABCDEFGHIJ012345")
-	b.SetBytes(int64(len(s)))
-	b.ReportAllocs()
-	for b.Loop() {
-		MaskSecrets(s)
-	}
+	benchOn(b, s, func(s string) { MaskSecrets(s) })
 }
 
 // Typical sizes of the hot path: a tool result of about 1 KB (a fetched web
@@ -161,32 +141,15 @@ const (
 )
 
 func BenchmarkTypical(b *testing.B) {
-	b.Run("InjectionScore/result=1KB", func(b *testing.B) {
-		b.SetBytes(int64(len(benchResult1K)))
-		b.ReportAllocs()
-		for b.Loop() {
-			InjectionScore(benchResult1K)
-		}
-	})
-	b.Run("DescriptionScore/desc=500B", func(b *testing.B) {
-		b.SetBytes(int64(len(benchDesc500)))
-		b.ReportAllocs()
-		for b.Loop() {
-			DescriptionScore(benchDesc500)
-		}
-	})
-	b.Run("HiddenText/result=1KB", func(b *testing.B) {
-		b.SetBytes(int64(len(benchResult1K)))
-		b.ReportAllocs()
-		for b.Loop() {
-			HiddenText(benchResult1K)
-		}
-	})
-	b.Run("HasSecret/result=1KB", func(b *testing.B) {
-		b.SetBytes(int64(len(benchResult1K)))
-		b.ReportAllocs()
-		for b.Loop() {
-			HasSecret(benchResult1K)
-		}
-	})
+	for _, c := range []struct {
+		name, text string
+		fn         func(string)
+	}{
+		{"InjectionScore/result=1KB", benchResult1K, func(s string) { InjectionScore(s) }},
+		{"DescriptionScore/desc=500B", benchDesc500, func(s string) { DescriptionScore(s) }},
+		{"HiddenText/result=1KB", benchResult1K, func(s string) { HiddenText(s) }},
+		{"HasSecret/result=1KB", benchResult1K, func(s string) { HasSecret(s) }},
+	} {
+		b.Run(c.name, func(b *testing.B) { benchOn(b, c.text, c.fn) })
+	}
 }

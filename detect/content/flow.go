@@ -62,25 +62,17 @@ func sharesText(a, b string, min int) bool {
 	k := min - w + 1
 	st.budget = 8 * (len(short) + len(long))
 
-	if len(short) <= denseSetMax {
-		// Every window of short; probe long at stride k.
-		st.initSet(len(short))
-		for p := 0; p+w <= len(short); p++ {
-			st.insert(hashWindow(short[p:p+w]), p)
-		}
-		for q := 0; q+w <= len(long); q += k {
-			if st.lookup(hashWindow(long[q:q+w]), short, long, q, w, min) {
-				return true
-			}
-		}
-		return false
+	// Every window of short, probing long at stride k; or, for a long
+	// short side, every k-th window of short, probing long at every offset.
+	setStep, probeStep, windows := 1, k, len(short)
+	if len(short) > denseSetMax {
+		setStep, probeStep, windows = k, 1, len(short)/k+1
 	}
-	// Every k-th window of short; probe long at every offset.
-	st.initSet(len(short)/k + 1)
-	for p := 0; p+w <= len(short); p += k {
+	st.initSet(windows)
+	for p := 0; p+w <= len(short); p += setStep {
 		st.insert(hashWindow(short[p:p+w]), p)
 	}
-	for q := 0; q+w <= len(long); q++ {
+	for q := 0; q+w <= len(long); q += probeStep {
 		if st.lookup(hashWindow(long[q:q+w]), short, long, q, w, min) {
 			return true
 		}
@@ -163,25 +155,27 @@ var flowClass = func() (t [256]uint8) {
 	return t
 }()
 
+// mix folds x into the hash h (the step of hashWindow and tokenHash).
+func mix(h, x uint64) uint64 {
+	h = (h ^ x) * 0x9E3779B97F4A7C15
+	return h ^ h>>29
+}
+
 // hashWindow hashes 4 or more bytes, eight (or four) at a time.
 func hashWindow(b []byte) uint64 {
-	const m = 0x9E3779B97F4A7C15
 	h := uint64(len(b))
 	if len(b) >= 8 {
 		i := 0
 		for ; i+8 <= len(b); i += 8 {
-			h = (h ^ binary.LittleEndian.Uint64(b[i:])) * m
-			h ^= h >> 29
+			h = mix(h, binary.LittleEndian.Uint64(b[i:]))
 		}
 		if i < len(b) {
-			h = (h ^ binary.LittleEndian.Uint64(b[len(b)-8:])) * m
-			h ^= h >> 29
+			h = mix(h, binary.LittleEndian.Uint64(b[len(b)-8:]))
 		}
 		return h
 	}
 	x := uint64(binary.LittleEndian.Uint32(b)) | uint64(binary.LittleEndian.Uint32(b[len(b)-4:]))<<32
-	h = (h ^ x) * m
-	return h ^ h>>29
+	return mix(h, x)
 }
 
 // initSet empties the set for up to n windows of a text of n bytes.
@@ -285,13 +279,7 @@ func overlap(a, b string) float64 {
 	return float64(matched) / float64(nb)
 }
 
-func estimateTokens(s string) int {
-	n := len(s)/4 + 1
-	if n > 1<<18 {
-		n = 1 << 18
-	}
-	return n
-}
+func estimateTokens(s string) int { return min(len(s)/4+1, 1<<18) }
 
 // addToken inserts h (head 1 = present) and reports whether it is new.
 // Tokens beyond the table's capacity are ignored.
@@ -344,11 +332,9 @@ func eachToken(s string, fn func(uint64)) {
 			var h uint64
 			if n < 8 && i+8 <= len(s) {
 				// tokenHash of a short token, from one 8-byte load.
-				const m = 0x9E3779B97F4A7C15
 				keep := uint64(1)<<(8*n) - 1
 				x := (binary.LittleEndian.Uint64(rawBytes(s[i:i+8])) | 0x2020202020202020) & keep
-				h = (uint64(n) ^ x) * m
-				h ^= h >> 29
+				h = mix(uint64(n), x)
 			} else {
 				h = tokenHash(s[i:j])
 			}
@@ -370,21 +356,16 @@ var tokenByte = func() (t [256]bool) {
 
 // tokenHash hashes a token case-insensitively (see eachToken).
 func tokenHash(tok string) uint64 {
-	const m = 0x9E3779B97F4A7C15
 	h := uint64(len(tok))
 	for len(tok) >= 8 {
-		x := uint64(tok[0]) | uint64(tok[1])<<8 | uint64(tok[2])<<16 | uint64(tok[3])<<24 |
-			uint64(tok[4])<<32 | uint64(tok[5])<<40 | uint64(tok[6])<<48 | uint64(tok[7])<<56
-		h = (h ^ (x | 0x2020202020202020)) * m
-		h ^= h >> 29
+		h = mix(h, binary.LittleEndian.Uint64(rawBytes(tok[:8]))|0x2020202020202020)
 		tok = tok[8:]
 	}
 	var x uint64
 	for k := 0; k < len(tok); k++ {
 		x |= uint64(tok[k]|0x20) << (8 * k)
 	}
-	h = (h ^ x) * m
-	return h ^ h>>29
+	return mix(h, x)
 }
 
 // stopSet holds the token hashes of English function words of three or

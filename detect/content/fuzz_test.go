@@ -55,7 +55,6 @@ func FuzzScan(f *testing.F) {
 		if len(s) > 16<<10 {
 			return
 		}
-		type m struct{ pat, start, end int }
 		var sc scratch
 		texts := []string{s}
 		for _, n := range []int{2048, 8192} {
@@ -68,9 +67,8 @@ func FuzzScan(f *testing.F) {
 		}
 		for _, text := range texts {
 			for ai, a := range scanAutomata() {
-				var want, got []m
-				scanOne(a, []byte(text), func(p, i, j int) bool { want = append(want, m{p, i, j}); return true })
-				scan(a, []byte(text), func(p, i, j int) bool { got = append(got, m{p, i, j}); return true }, &sc)
+				want := collect(func(h hitFunc) { scanOne(a, []byte(text), h) })
+				got := collect(func(h hitFunc) { scan(a, []byte(text), h, &sc) })
 				if !slices.Equal(got, want) {
 					t.Fatalf("automaton %d, %q: scan found %v, one walk %v", ai, text, got, want)
 				}

@@ -126,7 +126,7 @@ func findHidden(s string, out *[]Hidden) bool {
 		}
 		r, w := utf8.DecodeRuneInString(s[i:])
 		switch {
-		case r == 0xA0 || r == 0x2007 || r == 0x202F || r == 0x3000 || r >= 0x2000 && r <= 0x200A:
+		case r == 0xA0 || r == 0x202F || r == 0x3000 || r >= 0x2000 && r <= 0x200A:
 			if spaces == 0 && lines == 0 {
 				runStart = i
 			}
@@ -144,30 +144,16 @@ func findHidden(s string, out *[]Hidden) bool {
 			spaces, lines = 0, 0
 			continue
 		case isBidiControl(r):
-			j := i + w
-			for j < len(s) {
-				r2, w2 := utf8.DecodeRuneInString(s[j:])
-				if !isBidiControl(r2) {
-					break
-				}
-				j += w2
-			}
+			j := runeRun(s, i+w, isBidiControl)
 			if !add(Hidden{Kind: "bidi", Start: i, End: j}) {
 				return found
 			}
 			i = j
 			spaces, lines = 0, 0
 			continue
-		case r >= 0x200B && r <= 0x200F || r >= 0x2060 && r <= 0x2064 || r == 0xFEFF:
+		case isZeroWidth(r):
 			if !benignZeroWidth(s, i, r, w) {
-				j := i + w
-				for j < len(s) {
-					r2, w2 := utf8.DecodeRuneInString(s[j:])
-					if !(r2 >= 0x200B && r2 <= 0x200F || r2 >= 0x2060 && r2 <= 0x2064 || r2 == 0xFEFF) {
-						break
-					}
-					j += w2
-				}
+				j := runeRun(s, i+w, isZeroWidth)
 				if !add(Hidden{Kind: "zero-width", Start: i, End: j}) {
 					return found
 				}
@@ -195,6 +181,25 @@ var hiddenPlain = func() (t [256]bool) {
 	}
 	return t
 }()
+
+// isZeroWidth reports the zero-width characters HiddenText looks for:
+// U+200B–U+200F, U+2060–U+2064 and U+FEFF.
+func isZeroWidth(r rune) bool {
+	return r >= 0x200B && r <= 0x200F || r >= 0x2060 && r <= 0x2064 || r == 0xFEFF
+}
+
+// runeRun returns the end of the run of characters of s from j for which
+// in holds.
+func runeRun(s string, j int, in func(rune) bool) int {
+	for j < len(s) {
+		r, w := utf8.DecodeRuneInString(s[j:])
+		if !in(r) {
+			break
+		}
+		j += w
+	}
+	return j
+}
 
 // benignZeroWidth reports the ordinary uses of zero-width characters: a
 // leading byte-order mark, a joiner inside an emoji sequence, and

@@ -114,10 +114,20 @@ type scanState struct {
 	dec    []byte // decoded runs, back to back
 	layers []layer
 	fam    [numFamilies]float32
-	seen   []uint8 // per pattern occurrence count (saturating)
-	cues   uint32  // the cues of hits (bit 1<<cue)
+	seen   []uint8   // per pattern occurrence count (saturating)
+	cues   uint32    // the cues of hits (bit 1<<cue)
+	pairs  []pairHit // the cue pairs that carried weight (see score)
 	sc     scratch
 	t      *phraseTable
+}
+
+// pairHit is a cue pair that carried weight in the last run: the indexes
+// of its first and last hits, its family and its weight. score finds them
+// and findings reports them.
+type pairHit struct {
+	first, last int
+	fam         family
+	w           float32
 }
 
 // statePool recycles scan buffers between calls; it holds no state that
@@ -186,15 +196,13 @@ func (st *scanState) descriptionExtra() float64 {
 	if st.fam[famConceal] > 0 {
 		p += 0.25
 	}
-	var turn, secret bool
-	for _, h := range st.hits {
-		ph := &t.pats[h.pat]
-		switch {
-		case ph.cue == cueTurn:
-			turn = true
-		case ph.cue == cueSensitive, ph.fam == famDanger && ph.w > 0:
-			secret = true
-		}
+	// score has gathered the cues of the hits; the phrases of cueTurn are
+	// all of famRole.
+	turn := st.cues&(1<<cueTurn) != 0
+	secret := st.cues&(1<<cueSensitive) != 0
+	for i := 0; i < len(st.hits) && !secret; i++ {
+		ph := &t.pats[st.hits[i].pat]
+		secret = ph.fam == famDanger && ph.w > 0
 	}
 	if turn {
 		p += 0.5
@@ -220,6 +228,11 @@ var _ [32 - numCues]struct{}
 // collapses white space and skips markdown marks by itself; only what
 // needs decoding goes through the normaliser.
 func plainASCII(s string) bool {
+	return isASCII(s) && strings.IndexByte(s, '&') < 0 && strings.IndexByte(s, '\\') < 0
+}
+
+// isASCII reports whether s holds only ASCII bytes, 32 bytes at a time.
+func isASCII(s string) bool {
 	b := rawBytes(s)
 	i := 0
 	for ; i+32 <= len(b); i += 32 {
@@ -235,7 +248,7 @@ func plainASCII(s string) bool {
 			return false
 		}
 	}
-	return strings.IndexByte(s, '&') < 0 && strings.IndexByte(s, '\\') < 0
+	return true
 }
 
 // rawBytes returns the bytes of s without copying. The scanner only reads
@@ -302,6 +315,7 @@ func (st *scanState) score(buf []byte) float64 {
 	hits := st.hits
 	st.fam = [numFamilies]float32{}
 	st.cues = 0
+	st.pairs = st.pairs[:0]
 	if len(hits) == 0 {
 		return 0
 	}
@@ -401,6 +415,11 @@ func (st *scanState) score(buf []byte) float64 {
 			ordered = true
 		}
 		fam[c.fam] += w
+		last := j
+		if k >= 0 {
+			last = k
+		}
+		st.pairs = append(st.pairs, pairHit{i, last, c.fam, w})
 		if hits[i].hidden || hits[j].hidden || k >= 0 && hits[k].hidden {
 			hiddenW += w
 		}
@@ -540,7 +559,8 @@ func (st *scanState) comboMatch(buf []byte, c *combo) (i, j, k int, w float32) {
 }
 
 // findings calls fn with every cue pair and every weighted hit of the
-// last run, in text order, with offsets into s.
+// last run, in text order, with offsets into s. The pairs are those score
+// found (st.pairs).
 func (st *scanState) findings(s string, fn func(Finding)) {
 	if len(st.hits) == 0 {
 		return
@@ -567,32 +587,11 @@ func (st *scanState) findings(s string, fn func(Finding)) {
 		}
 		return f
 	}
-	type pair struct {
-		first, last int
-		fam         family
-		w           float32
-	}
-	var pairs [32]pair
-	np := 0
-	for ci := range combos {
-		c := &combos[ci]
-		i, j, k, w := st.comboMatch(buf, c)
-		if w == 0 || np == len(pairs) {
-			continue
-		}
-		last := j
-		if k >= 0 {
-			last = k
-		}
-		pairs[np] = pair{i, last, c.fam, w}
-		np++
-	}
 	seen := st.seen[:len(t.pats)]
 	clear(seen)
 	for i := range st.hits {
-		for k := 0; k < np; k++ {
-			if pairs[k].first == i {
-				p := pairs[k]
+		for _, p := range st.pairs {
+			if p.first == i {
 				fn(mk(p.fam, &st.hits[p.first], &st.hits[p.last], p.w))
 			}
 		}

@@ -3,6 +3,7 @@ package content
 import (
 	"encoding/base64"
 	"slices"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -46,20 +47,16 @@ func (st *scanState) findRuns(s string) {
 		if c := s[i]; !hexDigit[c] && !isSpaceByte(c) {
 			continue
 		}
-		a, b, pairs := hexPairRun(s, i)
-		if !pairs {
-			a, b, pairs = hexContRun(s, i)
-			if !pairs {
+		step := 3 // "5b 65 72"
+		a, b, ok := hexPairRun(s, i)
+		if !ok {
+			step = 2 // "5b6572"
+			if a, b, ok = hexContRun(s, i); !ok {
 				continue
 			}
-			start := len(st.dec)
-			st.dec = decodeHex(st.dec, s[a:b], 2)
-			keep(LayerHex, a, b, start)
-			i = b
-			continue
 		}
 		start := len(st.dec)
-		st.dec = decodeHex(st.dec, s[a:b], 3)
+		st.dec = decodeHex(st.dec, s[a:b], step)
 		keep(LayerHex, a, b, start)
 		i = b
 	}
@@ -172,13 +169,7 @@ func hexContRun(b string, i int) (int, int, bool) {
 	if i+4 > len(b) || !hexDigit[b[i]] || !hexDigit[b[i+1]] || !hexDigit[b[i+2]] || !hexDigit[b[i+3]] {
 		return 0, 0, false
 	}
-	a, e := i, i
-	for a > 0 && hexDigit[b[a-1]] {
-		a--
-	}
-	for e < len(b) && hexDigit[b[e]] {
-		e++
-	}
+	a, e := runAround(b, i, &hexDigit)
 	if e-a < 2*minHexPairs || a > 0 && isWordByte(b[a-1]) || e < len(b) && isWordByte(b[e]) {
 		return 0, 0, false
 	}
@@ -234,18 +225,13 @@ func readable(b []byte) bool {
 // decodeBase64 appends the decoding of a base64 run (standard or URL
 // alphabet, padding optional) to dst.
 func decodeBase64(dst []byte, run string) ([]byte, bool) {
-	for len(run) > 0 && run[len(run)-1] == '=' {
-		run = run[:len(run)-1]
-	}
+	run = strings.TrimRight(run, "=")
 	if len(run)%4 == 1 {
 		run = run[:len(run)-1]
 	}
 	enc := base64.RawStdEncoding
-	for i := 0; i < len(run); i++ {
-		if run[i] == '-' || run[i] == '_' {
-			enc = base64.RawURLEncoding
-			break
-		}
+	if strings.ContainsAny(run, "-_") {
+		enc = base64.RawURLEncoding
 	}
 	start := len(dst)
 	dst = slices.Grow(dst, enc.DecodedLen(len(run)))[:start+enc.DecodedLen(len(run))]

@@ -78,10 +78,7 @@ func (n *normalizer) emit(c byte, off int) {
 	if n.pendSpace != spaceNone {
 		n.flushSpace()
 	}
-	n.buf = append(n.buf, c)
-	if n.track {
-		n.offs = append(n.offs, int32(n.base+off))
-	}
+	n.put(c, off)
 }
 
 func (n *normalizer) flushSpace() {
@@ -99,6 +96,7 @@ func (n *normalizer) flushSpace() {
 	n.pendSpace = spaceNone
 }
 
+// put appends one byte that came from origin offset off.
 func (n *normalizer) put(c byte, off int) {
 	n.buf = append(n.buf, c)
 	if n.track {

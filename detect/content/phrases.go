@@ -781,12 +781,3 @@ func buildPhraseTable() *phraseTable {
 	t.wide = buildAutomaton(wide, true, wideByteClass)
 	return t
 }
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return false
-		}
-	}
-	return true
-}

@@ -190,10 +190,12 @@ func checkSecret(s string, start, end, kind int) (Secret, bool) {
 		}
 		return Secret{Kind: "private-key", Start: body, End: body + stop}, true
 	case trigAWS:
-		if !leftOK(s, start) || strings.ToUpper(lit) != lit {
+		// Twenty upper-case letters and digits from the literal on (a
+		// literal written in lower case ends the run early).
+		if !leftOK(s, start) {
 			return Secret{}, false
 		}
-		e := runOf(s, end, 40, isUpperAlnum)
+		e := runOf(s, start, 44, isUpperAlnum)
 		if e-start != 20 || e < len(s) && isTokenByte(s[e]) {
 			return Secret{}, false
 		}
@@ -311,7 +313,7 @@ func checkAssignment(s string, start, end int) (Secret, bool) {
 	// The key may go on: client_secret, secret_access_key, tokens.
 	k := runOf(s, end, 40, func(c byte) bool { return isAlnum(c) || c == '_' || c == '-' || c == '.' })
 	key := strings.ToLower(s[start:k])
-	if strings.HasSuffix(key, "s") && lit == "token" && key == "tokens" ||
+	if key == "tokens" ||
 		strings.Contains(key, "hash") || strings.Contains(key, "length") ||
 		strings.Contains(key, "_len") || strings.Contains(key, "file") ||
 		strings.Contains(key, "path") || strings.Contains(key, "count") ||

@@ -135,21 +135,11 @@ var modals = []string{"must", "should", "need", "will", "have"}
 // are lower case).
 func isWord(w []byte, words []string) bool {
 	for _, x := range words {
-		if len(x) == len(w) && equalLower(w, x) {
+		if len(x) == len(w) && sameFold(w, x) {
 			return true
 		}
 	}
 	return false
-}
-
-// equalLower reports whether w lower-cased is x (of the same length).
-func equalLower(w []byte, x string) bool {
-	for i := 0; i < len(x); i++ {
-		if c := w[i]; c != x[i] && lower(c) != x[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func isLetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
