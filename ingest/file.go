@@ -57,17 +57,6 @@ func NewReaderSource(name string, r io.Reader) *FileSource {
 	return &FileSource{inputs: []input{{name: name, open: func() (io.ReadCloser, error) { return io.NopCloser(r), nil }}}}
 }
 
-// Position returns the input being read and the line number (from 1) of the
-// last record returned.
-func (s *FileSource) Position() (name string, line int64) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.cur < len(s.inputs) {
-		name = s.inputs[s.cur].name
-	}
-	return name, s.line
-}
-
 func nopAck(context.Context, error) error { return nil }
 
 // Read returns the next non-blank line. It returns io.EOF after the last
@@ -129,7 +118,7 @@ func readLine(r *bufio.Reader, max int) ([]byte, error) {
 		if errors.Is(err, bufio.ErrBufferFull) {
 			continue
 		}
-		if n := len(line); n > 0 && line[n-1] == '\n' && len(chunk) > 0 && chunk[len(chunk)-1] == '\n' {
+		if n := len(line); n > 0 && line[n-1] == '\n' {
 			line = line[:n-1]
 		}
 		return line, err

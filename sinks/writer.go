@@ -25,7 +25,7 @@ type Writer struct {
 // NewWriter returns a Writer sink on w.
 func NewWriter(w io.Writer) *Writer {
 	s := &Writer{w: bufio.NewWriterSize(w, 64<<10)}
-	if sy, ok := w.(interface{ Sync() error }); ok && sy != nil {
+	if sy, ok := w.(interface{ Sync() error }); ok {
 		s.syncer = sy
 	}
 	return s

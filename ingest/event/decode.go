@@ -545,16 +545,20 @@ func kindOf(c byte) jsontext.Kind {
 
 // unquote returns the value of the JSON string b, with invalid UTF-8
 // replaced as the decoder replaces it.
-func unquote(b []byte) string {
+func unquote(b []byte) string { return string(unquoteBytes(b)) }
+
+// unquoteBytes is unquote without the copy: it returns the content of b
+// itself when b has no escape and is valid UTF-8.
+func unquoteBytes(b []byte) []byte {
 	if len(b) < 2 {
-		return ""
+		return nil
 	}
 	content := b[1 : len(b)-1]
 	if bytes.IndexByte(content, '\\') < 0 && utf8.Valid(content) {
-		return string(content)
+		return content
 	}
 	u, _ := jsontext.AppendUnquote(nil, b) // b is a JSON string: the only error is invalid UTF-8, replaced
-	return string(u)
+	return u
 }
 
 // stringEnd returns the index after the JSON string that starts at b[i],
@@ -662,7 +666,7 @@ func decodeTime(b []byte, t *time.Time) error {
 		return nil
 	case '"':
 		var v time.Time
-		if err := v.UnmarshalText([]byte(unquote(b))); err != nil {
+		if err := v.UnmarshalText(unquoteBytes(b)); err != nil {
 			return &valueError{reason: "invalid timestamp: want RFC 3339 date-time or epoch milliseconds", err: ErrInvalid}
 		}
 		if v.Before(time.Unix(0, 0)) || v.After(time.Unix(maxEpochMillis/1000, 999999999)) {

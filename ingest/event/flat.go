@@ -160,11 +160,52 @@ func expandDotted(data []byte) (canon []byte, derr *DecodeError, ok bool) {
 // inserts its members into the tree and returns the index after it.
 func (t *tree) object(i int, path [][]byte) (int, bool) {
 	d := t.data
+	var buf [maxStructDepth + 1][]byte
+	return members(d, i, func(quoted []byte, i int) (int, bool) {
+		name, escaped := quoted[1:len(quoted)-1], false
+		if bytes.IndexByte(name, '\\') >= 0 {
+			u, err := jsontext.AppendUnquote(nil, quoted)
+			if err != nil {
+				return 0, false
+			}
+			name, escaped = u, true
+		}
+		if i >= len(d) {
+			return 0, false
+		}
+		target, rest := t.target(buf[:0], path, name, escaped)
+		switch c := d[i]; {
+		case c == 'n' && rest == nil:
+			// null is absent.
+			if !bytes.HasPrefix(d[i:], []byte("null")) {
+				return 0, false
+			}
+			return i + 4, true
+		case c == '{' && rest == nil && freeform(target):
+			return t.freeformObject(i, target)
+		case c == '{' && rest == nil && len(target) < maxStructDepth:
+			return t.object(i, target)
+		}
+		end, ok := skipValue(d, i)
+		if ok {
+			if rest != nil {
+				target = append(target, rest)
+			}
+			t.insert(target, i, end)
+		}
+		return end, ok
+	})
+}
+
+// members reads the object at d[i] == '{' and returns the index after it.
+// For each member it calls member with the name as written, quotes
+// included, and the index of the value; member returns the index after the
+// value.
+func members(d []byte, i int, member func(quoted []byte, value int) (int, bool)) (int, bool) {
 	i = skipSpace(d, i+1)
 	if i < len(d) && d[i] == '}' {
 		return i + 1, true
 	}
-	var buf [maxStructDepth + 1][]byte
 	for {
 		if i >= len(d) || d[i] != '"' {
 			return 0, false
@@ -173,46 +214,13 @@ func (t *tree) object(i int, path [][]byte) (int, bool) {
 		if q < 0 {
 			return 0, false
 		}
-		name, escaped := d[i+1:q], false
-		if bytes.IndexByte(name, '\\') >= 0 {
-			u, err := jsontext.AppendUnquote(nil, d[i:q+1])
-			if err != nil {
-				return 0, false
-			}
-			name, escaped = u, true
-		}
+		quoted := d[i : q+1]
 		i = skipSpace(d, q+1)
 		if i >= len(d) || d[i] != ':' {
 			return 0, false
 		}
-		i = skipSpace(d, i+1)
-		if i >= len(d) {
-			return 0, false
-		}
-		target, rest := t.target(buf[:0], path, name, escaped)
 		var ok bool
-		switch c := d[i]; {
-		case c == 'n' && rest == nil:
-			// null is absent.
-			if !bytes.HasPrefix(d[i:], []byte("null")) {
-				return 0, false
-			}
-			i += 4
-			ok = true
-		case c == '{' && rest == nil && freeform(target):
-			i, ok = t.freeformObject(i, target)
-		case c == '{' && rest == nil && len(target) < maxStructDepth:
-			i, ok = t.object(i, target)
-		default:
-			start := i
-			if i, ok = skipValue(d, i); ok {
-				if rest != nil {
-					target = append(target, rest)
-				}
-				t.insert(target, start, i)
-			}
-		}
-		if !ok {
+		if i, ok = member(quoted, skipSpace(d, i+1)); !ok {
 			return 0, false
 		}
 		i = skipSpace(d, i)
@@ -274,45 +282,16 @@ func content(s []byte, escaped bool) []byte {
 // and inserts its members with their names as they are and their values
 // as their text, so that they merge with members given with dotted names.
 func (t *tree) freeformObject(i int, path [][]byte) (int, bool) {
-	d := t.data
-	i = skipSpace(d, i+1)
-	if i < len(d) && d[i] == '}' {
-		return i + 1, true
-	}
 	target := make([][]byte, len(path)+1)
 	copy(target, path)
-	for {
-		if i >= len(d) || d[i] != '"' {
-			return 0, false
+	return members(t.data, i, func(quoted []byte, i int) (int, bool) {
+		target[len(path)] = quoted[1 : len(quoted)-1]
+		end, ok := skipValue(t.data, i)
+		if ok {
+			t.insert(target, i, end)
 		}
-		q := closingQuote(d, i+1)
-		if q < 0 {
-			return 0, false
-		}
-		target[len(path)] = d[i+1 : q]
-		i = skipSpace(d, q+1)
-		if i >= len(d) || d[i] != ':' {
-			return 0, false
-		}
-		start := skipSpace(d, i+1)
-		end, ok := skipValue(d, start)
-		if !ok {
-			return 0, false
-		}
-		t.insert(target, start, end)
-		i = skipSpace(d, end)
-		if i >= len(d) {
-			return 0, false
-		}
-		switch d[i] {
-		case ',':
-			i = skipSpace(d, i+1)
-		case '}':
-			return i + 1, true
-		default:
-			return 0, false
-		}
-	}
+		return end, ok
+	})
 }
 
 // skipValue returns the index after the value at data[i]. It finds where
@@ -323,8 +302,8 @@ func skipValue(d []byte, i int) (int, bool) {
 	}
 	switch d[i] {
 	case '"':
-		q := closingQuote(d, i+1)
-		return q + 1, q >= 0
+		end := stringEnd(d, i)
+		return end, end >= 0
 	case '{', '[':
 		depth := 0
 		for j := i; j < len(d); j++ {
@@ -346,15 +325,8 @@ func skipValue(d []byte, i int) (int, bool) {
 		}
 		return 0, false
 	}
-	j := i
-	for j < len(d) {
-		switch d[j] {
-		case ',', '}', ']', ' ', '\t', '\n', '\r':
-			return j, j > i
-		}
-		j++
-	}
-	return j, j > i
+	end := scalarEnd(d, i)
+	return end, end > i
 }
 
 // insert puts the value at data[start:end] at path in the tree, creating

@@ -2,6 +2,7 @@ package kafka
 
 import (
 	"cmp"
+	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -116,30 +117,31 @@ type Conn struct {
 
 // Validate reports the first problem with c.
 func (c Conn) Validate() error {
+	_, err := c.validate()
+	return err
+}
+
+// validate reports the first problem with c, or returns its SASL
+// mechanism (nil when SASL is disabled).
+func (c Conn) validate() (sasl.Mechanism, error) {
 	if len(c.Brokers) == 0 {
-		return errors.New("no brokers")
+		return nil, errors.New("no brokers")
 	}
 	for _, b := range c.Brokers {
 		if strings.TrimSpace(b) == "" {
-			return errors.New("empty broker address")
+			return nil, errors.New("empty broker address")
 		}
 	}
 	if c.DialTimeout < 0 {
-		return fmt.Errorf("negative dial timeout %v", c.DialTimeout)
+		return nil, fmt.Errorf("negative dial timeout %v", c.DialTimeout)
 	}
-	if _, err := c.SASL.mechanism(); err != nil {
-		return err
-	}
-	return nil
+	return c.SASL.mechanism()
 }
 
 // Dialer returns a kafka-go Dialer for c, for Conn-level and consumer-group
 // connections.
 func (c Conn) Dialer() (*kafkago.Dialer, error) {
-	if err := c.Validate(); err != nil {
-		return nil, err
-	}
-	m, err := c.SASL.mechanism()
+	m, err := c.validate()
 	if err != nil {
 		return nil, err
 	}
@@ -155,10 +157,7 @@ func (c Conn) Dialer() (*kafkago.Dialer, error) {
 // Transport returns a kafka-go Transport for c, for Writer and Client. The
 // caller owns it and should call CloseIdleConnections when done.
 func (c Conn) Transport() (*kafkago.Transport, error) {
-	if err := c.Validate(); err != nil {
-		return nil, err
-	}
-	m, err := c.SASL.mechanism()
+	m, err := c.validate()
 	if err != nil {
 		return nil, err
 	}
@@ -323,4 +322,17 @@ func (c Conn) SyncWriter(tr *kafkago.Transport, topic string, timeout time.Durat
 		ReadTimeout:  timeout,
 		Transport:    tr,
 	}
+}
+
+// EnsureTopic creates the topic tc through c unless it exists. An existing
+// topic is left as it is, whatever its configuration.
+func EnsureTopic(ctx context.Context, c *kafkago.Client, tc kafkago.TopicConfig) error {
+	resp, err := c.CreateTopics(ctx, &kafkago.CreateTopicsRequest{Topics: []kafkago.TopicConfig{tc}})
+	if err != nil {
+		return err
+	}
+	if err := resp.Errors[tc.Topic]; err != nil && !errors.Is(err, kafkago.TopicAlreadyExists) {
+		return err
+	}
+	return nil
 }

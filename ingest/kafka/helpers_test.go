@@ -264,24 +264,27 @@ func ack(t testing.TB, r readRecord, err error) {
 	}
 }
 
-// seen records deliveries per partition and offset, safe for concurrent use.
+// seen records live deliveries per partition and offset, safe for
+// concurrent use.
 type seen struct {
 	mu   sync.Mutex
 	live map[[2]int64]int // partition, offset → live deliveries
-	warm int
 }
 
+// add notes r unless it is a warm-up record.
 func (s *seen) add(r ingest.Record) {
+	if !r.Warmup {
+		s.addLive(r.Partition, r.Offset)
+	}
+}
+
+func (s *seen) addLive(p int, off int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.live == nil {
 		s.live = make(map[[2]int64]int)
 	}
-	if r.Warmup {
-		s.warm++
-		return
-	}
-	s.live[[2]int64{int64(r.Partition), r.Offset}]++
+	s.live[[2]int64{int64(p), off}]++
 }
 
 func (s *seen) count() int {

@@ -80,7 +80,6 @@ type childMember struct {
 	stdin io.Closer
 	mu    sync.Mutex
 	owned string
-	seen  *seen
 	done  chan struct{}
 }
 
@@ -100,7 +99,7 @@ func startChild(t *testing.T, addr, group string, all *seen) *childMember {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting child member: %v", err)
 	}
-	c := &childMember{cmd: cmd, stdin: stdin, seen: all, done: make(chan struct{})}
+	c := &childMember{cmd: cmd, stdin: stdin, done: make(chan struct{})}
 	go func() {
 		defer close(c.done)
 		sc := bufio.NewScanner(stdout)
@@ -131,15 +130,6 @@ func (c *childMember) ownedPartitions() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.owned
-}
-
-func (s *seen) addLive(p int, off int64) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.live == nil {
-		s.live = make(map[[2]int64]int)
-	}
-	s.live[[2]int64{int64(p), off}]++
 }
 
 // TestKilledMemberHandsOver runs a second group member in a child process,

@@ -17,11 +17,11 @@ import (
 const readerQueue = 256
 
 // consume fetches one assigned partition, in offset order, from its warm-up
-// start (if any) and then from start, the committed offset (or a
-// FirstOffset/LastOffset sentinel when the group has none). It returns when
-// ctx, the generation's context, ends.
-func (s *Source) consume(ctx context.Context, p *partition, start int64) {
+// start (if any) and then from p.start. It returns when ctx, the
+// generation's context, ends.
+func (s *Source) consume(ctx context.Context, p *partition) {
 	log := s.log.With("topic", p.topic, "partition", p.id, "generation", p.gen)
+	start := p.start
 	from, warmUntil := start, int64(-1)
 	if start > 0 && s.cfg.Rewind > 0 {
 		w, err := s.warmupStart(ctx, p.topic, p.id, start)

@@ -68,6 +68,9 @@ type delivery struct {
 type partition struct {
 	topicPartition
 	gen int // Record.Generation
+	// start is the committed offset, or a FirstOffset/LastOffset sentinel
+	// when the group has none.
+	start int64
 
 	space   chan struct{} // cap 1: something was settled
 	settled chan struct{} // the generation's shared "something was settled"
@@ -167,7 +170,6 @@ func (s *Source) startGeneration(gen *kafkago.Generation) {
 	s.stats.generations.Add(1)
 	settled := make(chan struct{}, 1)
 	var parts []*partition
-	starts := make(map[*partition]int64)
 	s.mu.Lock()
 	for topic, as := range gen.Assignments {
 		for _, a := range as {
@@ -176,13 +178,13 @@ func (s *Source) startGeneration(gen *kafkago.Generation) {
 			p := &partition{
 				topicPartition: tp,
 				gen:            s.assignments[tp],
+				start:          a.Offset,
 				space:          make(chan struct{}, 1),
 				settled:        settled,
 				tr:             newTracker(a.Offset),
 			}
 			s.owned[tp] = p
 			parts = append(parts, p)
-			starts[p] = a.Offset
 		}
 	}
 	s.mu.Unlock()
@@ -195,7 +197,7 @@ func (s *Source) startGeneration(gen *kafkago.Generation) {
 
 	gen.Start(func(ctx context.Context) { s.commitLoop(ctx, gen, parts) })
 	for _, p := range parts {
-		gen.Start(func(ctx context.Context) { s.consume(ctx, p, starts[p]) })
+		gen.Start(func(ctx context.Context) { s.consume(ctx, p) })
 	}
 }
 

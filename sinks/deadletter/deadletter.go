@@ -222,13 +222,8 @@ func tooLarge(err error) bool {
 // An existing topic is left as it is.
 func (w *Writer) EnsureTopic(ctx context.Context, partitions, replicationFactor int) error {
 	c := &kafkago.Client{Addr: kafkago.TCP(w.conn.Brokers...), Transport: w.tr}
-	resp, err := c.CreateTopics(ctx, &kafkago.CreateTopicsRequest{
-		Topics: []kafkago.TopicConfig{{Topic: w.topic, NumPartitions: partitions, ReplicationFactor: replicationFactor}},
-	})
-	if err != nil {
-		return fmt.Errorf("deadletter: creating topic %s: %w", w.topic, err)
-	}
-	if err := resp.Errors[w.topic]; err != nil && !errors.Is(err, kafkago.TopicAlreadyExists) {
+	tc := kafkago.TopicConfig{Topic: w.topic, NumPartitions: partitions, ReplicationFactor: replicationFactor}
+	if err := kafka.EnsureTopic(ctx, c, tc); err != nil {
 		return fmt.Errorf("deadletter: creating topic %s: %w", w.topic, err)
 	}
 	return nil

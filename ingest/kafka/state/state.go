@@ -130,9 +130,14 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		w: cfg.Conn.SyncWriter(tr, topic, timeout),
 	}
 	client := &kafkago.Client{Addr: kafkago.TCP(cfg.Brokers...), Transport: tr}
-	if err := ensureTopic(ctx, client, topic, cmp.Or(cfg.ReplicationFactor, -1)); err != nil {
+	if err := kafka.EnsureTopic(ctx, client, kafkago.TopicConfig{
+		Topic:             topic,
+		NumPartitions:     1,
+		ReplicationFactor: cmp.Or(cfg.ReplicationFactor, -1),
+		ConfigEntries:     []kafkago.ConfigEntry{{ConfigName: "cleanup.policy", ConfigValue: "compact"}},
+	}); err != nil {
 		tr.CloseIdleConnections()
-		return nil, err
+		return nil, fmt.Errorf("state: creating topic %s: %w", topic, err)
 	}
 	ends, err := endOffsets(ctx, client, topic)
 	if err != nil {
@@ -303,26 +308,6 @@ func (s *Store) Close(ctx context.Context) error {
 		s.tr.CloseIdleConnections()
 	})
 	return s.closeErr
-}
-
-// ensureTopic creates the compacted state topic if it does not exist. An
-// existing topic is left as it is.
-func ensureTopic(ctx context.Context, c *kafkago.Client, topic string, replication int) error {
-	resp, err := c.CreateTopics(ctx, &kafkago.CreateTopicsRequest{
-		Topics: []kafkago.TopicConfig{{
-			Topic:             topic,
-			NumPartitions:     1,
-			ReplicationFactor: replication,
-			ConfigEntries:     []kafkago.ConfigEntry{{ConfigName: "cleanup.policy", ConfigValue: "compact"}},
-		}},
-	})
-	if err != nil {
-		return fmt.Errorf("state: creating topic %s: %w", topic, err)
-	}
-	if err := resp.Errors[topic]; err != nil && !errors.Is(err, kafkago.TopicAlreadyExists) {
-		return fmt.Errorf("state: creating topic %s: %w", topic, err)
-	}
-	return nil
 }
 
 // endOffsets returns the first and next offset of every partition of
