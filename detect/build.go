@@ -136,7 +136,7 @@ func (e *Engine) evidence(ev *event.Event, step string) alert.Evidence {
 		Resource:    ev.MCP.Resource.URI,
 		UserID:      ev.User.ID,
 		Step:        step,
-		Arguments:   e.trimValue(ev.GenAI.Tool.Call.Arguments, 0).(map[string]any),
+		Arguments:   e.trimMap(ev.GenAI.Tool.Call.Arguments, 0),
 		Result:      e.trimText(ev.MCP.Result.Text),
 		Description: e.trimText(ev.MCP.Tool.Description),
 		DataTrust:   ev.MCP.Data.Trust,
@@ -147,29 +147,14 @@ func (e *Engine) evidence(ev *event.Event, step string) alert.Evidence {
 // maxEvidenceDepth bounds how deep evidence copies nested arguments.
 const maxEvidenceDepth = 8
 
-// trimValue deep-copies a JSON value with every string trimmed and masked.
-// Deeper levels than maxEvidenceDepth are replaced by a marker.
+// trimValue deep-copies a JSON value found depth levels below the
+// arguments object, with every string trimmed and masked.
 func (e *Engine) trimValue(v any, depth int) any {
 	switch v := v.(type) {
-	case nil:
-		if depth == 0 {
-			return map[string]any(nil)
-		}
-		return nil
 	case string:
 		return e.trimText(v)
 	case map[string]any:
-		if v == nil {
-			return map[string]any(nil)
-		}
-		if depth >= maxEvidenceDepth {
-			return map[string]any{"…": "nested too deep"}
-		}
-		out := make(map[string]any, len(v))
-		for k, x := range v {
-			out[e.trimText(k)] = e.trimValue(x, depth+1)
-		}
-		return out
+		return e.trimMap(v, depth)
 	case []any:
 		if depth >= maxEvidenceDepth {
 			return []any{"… nested too deep"}
@@ -184,11 +169,25 @@ func (e *Engine) trimValue(v any, depth int) any {
 		}
 		return out
 	default:
-		if depth == 0 {
-			return map[string]any(nil)
-		}
 		return v
 	}
+}
+
+// trimMap is trimValue for an object (depth 0: the arguments object). A
+// nil map stays nil; objects deeper than maxEvidenceDepth are replaced by
+// a marker.
+func (e *Engine) trimMap(m map[string]any, depth int) map[string]any {
+	if m == nil {
+		return nil
+	}
+	if depth >= maxEvidenceDepth {
+		return map[string]any{"…": "nested too deep"}
+	}
+	out := make(map[string]any, len(m))
+	for k, x := range m {
+		out[e.trimText(k)] = e.trimValue(x, depth+1)
+	}
+	return out
 }
 
 // trimText masks credentials in s and cuts it to Options.EvidenceText bytes

@@ -81,22 +81,37 @@ type Engine struct {
 
 // New returns an Engine for the enabled rules of set.
 func New(set *rules.Set, opts Options) (*Engine, error) {
-	e := &Engine{opts: opts.withDefaults(), set: set}
+	e := &Engine{opts: opts.withDefaults()}
+	e.env.SetCache(&e.cache)
+	e.onMatch = e.correlated
+	if err := e.newCorrelation(set); err != nil {
+		return nil, err
+	}
+	e.setMatch(set)
+	return e, nil
+}
+
+// newCorrelation gives e a fresh Correlator and Suppressor for the rules of
+// set; e is unchanged when the rules are refused.
+func (e *Engine) newCorrelation(set *rules.Set) error {
 	corr, err := correlate.New(set.Rules, e.opts.Correlate)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	corr.SetOnFact(e.opts.OnFact)
 	corr.SetCache(&e.cache)
 	e.corr = corr
-	e.env.SetCache(&e.cache)
 	e.supp = correlate.NewSuppressor(e.opts.Correlate.MaxKeys)
-	e.onMatch = e.correlated
+	return nil
+}
+
+// setMatch makes the enabled match rules of set the ones e evaluates, with
+// their index and fresh counters.
+func (e *Engine) setMatch(set *rules.Set) {
+	e.set = set
+	e.match = nil
 	for _, r := range set.Rules {
-		if !r.Enabled {
-			continue
-		}
-		if r.Kind == rules.KindMatch {
+		if r.Enabled && r.Kind == rules.KindMatch {
 			e.match = append(e.match, r)
 		}
 	}
@@ -105,7 +120,6 @@ func New(set *rules.Set, opts Options) (*Engine, error) {
 	for i, r := range e.match {
 		e.stats[i].RuleID = r.ID
 	}
-	return e, nil
 }
 
 // Process evaluates the rules over ev and calls emit for each alert, in rule

@@ -141,6 +141,14 @@ func TestEngineSwapKeepsCorrelationState(t *testing.T) {
 	if kept, err := e.Swap(changed); err != nil || kept {
 		t.Errorf("Swap with a changed sequence = %v, %v, want state dropped", kept, err)
 	}
+	// The new correlation state works, T-NEW is gone.
+	got = nil
+	e.Process(ev("r2", "read", 60), collect(&got))
+	e.Process(ev("s2", "send", 90), collect(&got))
+	e.Flush(collect(&got))
+	if len(got) != 1 || got[0].Rule.ID != "T-SEQ" || got[0].MCP.Alert.EvidenceEventIDs[0] != "r2" {
+		t.Errorf("after a swap that dropped the state got %d alerts, want the sequence r2, s2", len(got))
+	}
 }
 
 func TestEvidenceTrimsAndMasks(t *testing.T) {
@@ -164,5 +172,16 @@ func TestEvidenceTrimsAndMasks(t *testing.T) {
 	}
 	if ev.Result == x.MCP.Result.Text || len(ev.Result) > 16+len("…[truncated]") {
 		t.Errorf("result = %q", ev.Result)
+	}
+}
+
+// TestIndexFieldsAreRead: the index reads every field the rules package
+// files conditions under; one it could not read would leave its rules
+// evaluated for every event, without a word.
+func TestIndexFieldsAreRead(t *testing.T) {
+	for i, f := range rules.IndexFields {
+		if fieldGetters[i] == nil {
+			t.Errorf("index field %s is not a string field of event.Event", f)
+		}
 	}
 }

@@ -24,63 +24,62 @@ type fieldIndex struct {
 	nRules int
 }
 
-// fieldGetters reads the indexable fields of an event, in the order of
-// rules.IndexFields.
-var fieldGetters = map[string]func(*event.Event) string{
-	"gen_ai.tool.name": func(ev *event.Event) string { return ev.GenAI.Tool.Name },
-	"event.action":     func(ev *event.Event) string { return ev.Event.Action },
-	"mcp.method.name":  func(ev *event.Event) string { return ev.MCP.Method.Name },
-	"mcp.server.name":  func(ev *event.Event) string { return ev.MCP.Server.Name },
-}
+// fieldGetters reads the indexable fields of an event, by position in
+// rules.IndexFields; nil where a field is not a string field of
+// event.Event (then rules constrained by it are not indexed on it).
+var fieldGetters = func() []func(*event.Event) string {
+	out := make([]func(*event.Event) string, len(rules.IndexFields))
+	for i, f := range rules.IndexFields {
+		out[i] = rules.StringField(f)
+	}
+	return out
+}()
 
 func newRuleIndex(rs []*rules.Rule) ruleIndex {
 	var ix ruleIndex
-	byField := make(map[string]*fieldIndex)
+	byField := make([]fieldIndex, len(rules.IndexFields))
 	for i, r := range rs {
 		field, values := indexKey(r.Condition)
-		if field == "" {
+		if field < 0 {
 			ix.always = append(ix.always, i)
 			continue
 		}
-		fi := byField[field]
-		if fi == nil {
-			fi = &fieldIndex{get: fieldGetters[field], byVal: make(map[string][]int)}
-			byField[field] = fi
+		fi := &byField[field]
+		if fi.byVal == nil {
+			fi.get, fi.byVal = fieldGetters[field], make(map[string][]int)
 		}
 		fi.nRules++
-		for _, v := range dedupe(values) {
-			fi.byVal[v] = append(fi.byVal[v], i)
+		for _, v := range values {
+			// Once per rule, should a value be listed twice.
+			if hit := fi.byVal[v]; len(hit) == 0 || hit[len(hit)-1] != i {
+				fi.byVal[v] = append(hit, i)
+			}
 		}
 	}
-	for _, f := range rules.IndexFields {
-		if fi := byField[f]; fi != nil {
-			ix.fields = append(ix.fields, *fi)
+	for _, fi := range byField {
+		if fi.nRules > 0 {
+			ix.fields = append(ix.fields, fi)
 		}
 	}
 	return ix
 }
 
-// indexKey returns the field a condition is filed under and its values, or
-// "" when the condition constrains none of the indexed fields.
-func indexKey(c *rules.Condition) (string, []string) {
+// indexKey returns the position in rules.IndexFields of the field a
+// condition is filed under and its values, or -1 when the condition
+// constrains none of the indexed fields.
+func indexKey(c *rules.Condition) (int, []string) {
 	if c == nil {
-		return "", nil
+		return -1, nil
 	}
-	for _, f := range rules.IndexFields {
-		if _, ok := fieldGetters[f]; !ok {
+	for i, f := range rules.IndexFields {
+		if fieldGetters[i] == nil {
 			continue
 		}
 		if vs, ok := c.Index[f]; ok {
-			return f, vs
+			return i, vs
 		}
 	}
-	return "", nil
-}
-
-func dedupe(vs []string) []string {
-	out := slices.Clone(vs)
-	slices.Sort(out)
-	return slices.Compact(out)
+	return -1, nil
 }
 
 // candidates appends to buf, in rule order, the indexes of the rules that

@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -15,34 +16,14 @@ import (
 // correlation and suppression state is dropped and Swap reports it, so that
 // the caller can log it (a live pipeline rebuilds it from new traffic).
 func (e *Engine) Swap(set *rules.Set) (keptState bool, err error) {
-	keep := sameCorrelation(e.set, set)
-	next, err := New(set, e.opts)
-	if err != nil {
-		return false, err
-	}
-	if keep {
-		next.corr, next.supp = e.corr, e.supp
-	}
-	*e = *next
-	e.onMatch = e.correlated // bound to e, not to next
-	e.env.SetCache(&e.cache) // e's cache, not next's
-	e.corr.SetCache(&e.cache)
-	return keep, nil
-}
-
-// sameCorrelation reports whether two sets hold the same enabled
-// correlation rules and suppressions, in the same order.
-func sameCorrelation(a, b *rules.Set) bool {
-	fa, fb := correlationPrints(a), correlationPrints(b)
-	if len(fa) != len(fb) {
-		return false
-	}
-	for i := range fa {
-		if fa[i] != fb[i] {
-			return false
+	keep := slices.Equal(correlationPrints(e.set), correlationPrints(set))
+	if !keep {
+		if err := e.newCorrelation(set); err != nil {
+			return false, err
 		}
 	}
-	return true
+	e.setMatch(set)
+	return keep, nil
 }
 
 // correlationPrints fingerprints the state-bearing parts of a set's rules:

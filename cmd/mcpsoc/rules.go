@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 
@@ -134,5 +133,3 @@ Flags:
 	}
 	return exitOK
 }
-
-var _ = errors.New

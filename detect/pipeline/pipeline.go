@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -167,14 +168,8 @@ func (r *Runner) Stats() Stats {
 		Batches:    r.batches.Load(),
 		SplitFlows: r.split.Load(),
 		Facts:      r.facts.Load(), FactErrors: r.factErrors.Load(), FactsRestored: r.restored.Load(),
-		BadReasons:    make(map[string]uint64, len(r.badReasons)),
-		AlertsPerRule: make(map[string]uint64, len(r.alertsPerRule)),
-	}
-	for k, v := range r.badReasons {
-		s.BadReasons[k] = v
-	}
-	for k, v := range r.alertsPerRule {
-		s.AlertsPerRule[k] = v
+		BadReasons:    maps.Clone(r.badReasons),
+		AlertsPerRule: maps.Clone(r.alertsPerRule),
 	}
 	return s
 }
@@ -330,6 +325,17 @@ func (r *Runner) shard(ctx context.Context, in <-chan job, out chan<- item, fact
 		}
 		return nil
 	}
+	// release sends what an idle release or the flush at the end emits, and
+	// the facts it taught. It holds no offset: the records it derives from
+	// were acknowledged when they were processed.
+	release := func(run func(emit func(*alert.Alert))) error {
+		batch = batch[:0]
+		run(collect)
+		if err := queueFacts(ctx, factsOut, &learnt, nil); err != nil {
+			return err
+		}
+		return send(nil)
+	}
 	// Idle release is per partition: a partition whose last record is
 	// older than IdleRelease (wall clock) and that holds events since its
 	// last release gets them correlated, even while other partitions of
@@ -352,18 +358,11 @@ func (r *Runner) shard(ctx context.Context, in <-chan job, out chan<- item, fact
 					continue
 				}
 				ps.held = false
-				batch = batch[:0]
-				ps.engine.Idle(collect)
-				// What an idle release emits holds no offset: the records
-				// it derives from were acknowledged when they were
-				// absorbed. After a restart the warm-up may release the
-				// same alerts again; they are sent again too (same ids,
-				// idempotent downstream) rather than muted, since nothing
-				// proves they were delivered before the crash.
-				if err := queueFacts(ctx, factsOut, &learnt, nil); err != nil {
-					return err
-				}
-				if err := send(nil); err != nil {
+				// After a restart the warm-up may release the same alerts
+				// again; they are sent again too (same ids, idempotent
+				// downstream) rather than muted, since nothing proves they
+				// were delivered before the crash.
+				if err := release(ps.engine.Idle); err != nil {
 					return err
 				}
 			}
@@ -451,12 +450,7 @@ func (r *Runner) shard(ctx context.Context, in <-chan job, out chan<- item, fact
 	}
 	if r.opts.FlushAtEnd && ctx.Err() == nil {
 		for _, ps := range parts {
-			batch = batch[:0]
-			ps.engine.Flush(collect)
-			if err := queueFacts(ctx, factsOut, &learnt, nil); err != nil {
-				return err
-			}
-			if err := send(nil); err != nil {
+			if err := release(ps.engine.Flush); err != nil {
 				return err
 			}
 		}
