@@ -6,6 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -215,4 +219,65 @@ func TestBatchErrorMessage(t *testing.T) {
 	if msg := be.Error(); !strings.HasPrefix(msg, "5 alerts not accepted") || !strings.Contains(msg, "...") {
 		t.Errorf("Error() = %q", msg)
 	}
+}
+
+// syncFile is a regular file whose Sync fails, as on a failing disk.
+type syncFile struct {
+	bytes.Buffer
+	err   error
+	syncs int
+}
+
+func (f *syncFile) Sync() error                { f.syncs++; return f.err }
+func (f *syncFile) Stat() (fs.FileInfo, error) { return regularInfo{}, nil }
+
+type regularInfo struct{ fs.FileInfo }
+
+func (regularInfo) Mode() fs.FileMode { return 0o644 }
+
+func TestWriterSync(t *testing.T) {
+	ctx := context.Background()
+	t.Run("regular file", func(t *testing.T) {
+		f, err := os.Create(filepath.Join(t.TempDir(), "alerts.ndjson"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		w := NewWriter(f)
+		if w.syncer == nil {
+			t.Fatal("a regular file is not synced")
+		}
+		if err := w.Write(ctx, batch("a")); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("pipe", func(t *testing.T) {
+		r, pw, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		defer pw.Close()
+		go io.Copy(io.Discard, r)
+		w := NewWriter(pw)
+		if w.syncer != nil {
+			t.Error("a pipe is synced: fsync fails on pipes whatever happened to the data")
+		}
+		if err := w.Write(ctx, batch("a")); err != nil {
+			t.Fatalf("Write on a pipe = %v", err)
+		}
+	})
+	t.Run("failing sync", func(t *testing.T) {
+		f := &syncFile{err: errors.New("input/output error")}
+		w := NewWriter(f)
+		if err := w.Write(ctx, batch("a")); err == nil || !strings.Contains(err.Error(), "syncing alerts") {
+			t.Errorf("Write with a failing sync = %v, want the sync error", err)
+		}
+		if err := w.Close(ctx); err == nil {
+			t.Error("Close with a failing sync = nil")
+		}
+		if f.syncs != 2 {
+			t.Errorf("synced %d times, want 2 (Write, Close)", f.syncs)
+		}
+	})
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"sync"
 
 	"github.com/mcpsoc/mcpsoc/detect/alert"
@@ -13,22 +14,40 @@ import (
 
 // Writer writes alerts as NDJSON, one document per line, to an io.Writer
 // (stdout in replay and demo mode, a file). An alert is accepted once its
-// line has been written and flushed to the underlying writer; when that
-// writer has a Sync method (an *os.File), it is called too.
+// line has been written and flushed to the underlying writer and, when that
+// writer is a regular file, synced to stable storage: a failed sync (a full
+// or failing disk) fails the write, so the offsets of its events are not
+// committed. Pipes and terminals cannot be synced and are not.
 type Writer struct {
 	mu     sync.Mutex
 	w      *bufio.Writer
-	syncer interface{ Sync() error }
+	syncer syncer
 	closed bool
 }
 
+type syncer interface{ Sync() error }
+
 // NewWriter returns a Writer sink on w.
 func NewWriter(w io.Writer) *Writer {
-	s := &Writer{w: bufio.NewWriterSize(w, 64<<10)}
-	if sy, ok := w.(interface{ Sync() error }); ok {
-		s.syncer = sy
+	return &Writer{w: bufio.NewWriterSize(w, 64<<10), syncer: regularFile(w)}
+}
+
+// regularFile returns w as a syncer when it is a regular file (an *os.File
+// on a file, not on a pipe, socket or terminal, where fsync fails with
+// EINVAL whatever happened to the data), else nil.
+func regularFile(w io.Writer) syncer {
+	f, ok := w.(interface {
+		syncer
+		Stat() (fs.FileInfo, error)
+	})
+	if !ok {
+		return nil
 	}
-	return s
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		return nil
+	}
+	return f
 }
 
 // Write encodes the alerts and flushes them.
@@ -52,8 +71,9 @@ func (s *Writer) Write(ctx context.Context, alerts []*alert.Alert) error {
 		return fmt.Errorf("writing alerts: %w", err)
 	}
 	if s.syncer != nil {
-		// Sync fails on pipes and terminals; that is not a delivery failure.
-		_ = s.syncer.Sync()
+		if err := s.syncer.Sync(); err != nil {
+			return fmt.Errorf("syncing alerts to disk: %w", err)
+		}
 	}
 	return nil
 }
@@ -66,7 +86,15 @@ func (s *Writer) Close(ctx context.Context) error {
 		return nil
 	}
 	s.closed = true
-	return s.w.Flush()
+	if err := s.w.Flush(); err != nil {
+		return fmt.Errorf("writing alerts: %w", err)
+	}
+	if s.syncer != nil {
+		if err := s.syncer.Sync(); err != nil {
+			return fmt.Errorf("syncing alerts to disk: %w", err)
+		}
+	}
+	return nil
 }
 
 // Discard accepts every alert and does nothing: for benchmarks and for
