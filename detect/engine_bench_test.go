@@ -1,9 +1,6 @@
 package detect_test
 
 import (
-	"bufio"
-	"bytes"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +8,7 @@ import (
 	"github.com/mcpsoc/mcpsoc/detect"
 	"github.com/mcpsoc/mcpsoc/detect/alert"
 	"github.com/mcpsoc/mcpsoc/ingest/event"
+	"github.com/mcpsoc/mcpsoc/internal/testevents"
 	"github.com/mcpsoc/mcpsoc/rules"
 )
 
@@ -18,22 +16,9 @@ import (
 // the size of real tool-call audit events.
 func benchEvents(b *testing.B) [][]byte {
 	b.Helper()
-	f, err := os.Open("../testdata/events/demo.jsonl")
-	if err != nil {
-		b.Skip("no demo traffic:", err)
-	}
-	defer f.Close()
-	var out [][]byte
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		line := bytes.TrimSpace(sc.Bytes())
-		if len(line) >= 1024 && len(line) <= 4096 {
-			out = append(out, bytes.Clone(line))
-		}
-	}
-	if len(out) == 0 {
-		b.Skip("no 1-4 KiB events in the demo traffic")
+	out, err := testevents.Lines("../testdata/events/demo.jsonl", 1024, 4096)
+	if err != nil || len(out) == 0 {
+		b.Skip("no 1-4 KiB events in the demo traffic:", err)
 	}
 	return out
 }

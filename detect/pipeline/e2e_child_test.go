@@ -1,13 +1,9 @@
 package pipeline_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +11,7 @@ import (
 
 	"github.com/mcpsoc/mcpsoc/detect/pipeline"
 	"github.com/mcpsoc/mcpsoc/ingest/kafka"
+	"github.com/mcpsoc/mcpsoc/internal/kafkatest"
 	"github.com/mcpsoc/mcpsoc/rules"
 )
 
@@ -60,36 +57,21 @@ func runChild() int {
 		fmt.Fprintln(os.Stderr, "child:", err)
 		return 2
 	}
-	var mu sync.Mutex
-	say := func(format string, args ...any) {
-		mu.Lock()
-		fmt.Fprintf(os.Stdout, format+"\n", args...)
-		mu.Unlock()
-	}
+	out := kafkatest.NewPrinter(os.Stdout)
 	sink := newTestSink()
-	sink.onAccept = func(a accepted) { say("alert %s %s %s", a.id, a.rule, a.trigger) }
+	sink.onAccept = func(a accepted) { out.Say("alert %s %s %s", a.id, a.rule, a.trigger) }
 	run := pipeline.New(src, set, sink.retried(), pipelineOptions(lateness))
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	go func() {
-		_, _ = io.Copy(io.Discard, os.Stdin)
-		cancel()
-	}()
-	go func() {
-		last := "-"
-		for ctx.Err() == nil {
-			var ps []int
-			for _, p := range src.Stats().Partitions {
-				ps = append(ps, p.Partition)
-			}
-			if cur := joinInts(ps); cur != last {
-				say("owned %s", cur)
-				last = cur
-			}
-			time.Sleep(10 * time.Millisecond)
+	kafkatest.ExitWithParent(cancel)
+	kafkatest.ReportOwned(ctx, out, 10*time.Millisecond, func() []int {
+		var ps []int
+		for _, p := range src.Stats().Partitions {
+			ps = append(ps, p.Partition)
 		}
-	}()
+		return ps
+	})
 	err = run.Run(ctx)
 	closeCtx, cancelClose := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancelClose()
@@ -103,9 +85,7 @@ func runChild() int {
 
 // child is the parent's view of a child process.
 type child struct {
-	cmd   *exec.Cmd
-	stdin io.Closer
-	done  chan struct{}
+	*kafkatest.Child
 
 	mu      sync.Mutex
 	owned   []int
@@ -116,49 +96,19 @@ type child struct {
 // startChild starts a child process that joins group on b.
 func startChild(t *testing.T, b *broker, group string, lateness time.Duration) *child {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(),
-		childEnv+"="+b.Addr(), childGroupEnv+"="+group, childLatenessEnv+"="+lateness.String())
-	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting the child: %v", err)
-	}
-	c := &child{cmd: cmd, stdin: stdin, done: make(chan struct{})}
-	go func() {
-		defer close(c.done)
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			f := strings.Fields(sc.Text())
-			c.mu.Lock()
-			switch {
-			case len(f) >= 1 && f[0] == "owned":
-				c.history = append(c.history, sc.Text())
-				c.owned = c.owned[:0]
-				if len(f) == 2 {
-					for _, s := range strings.Split(f[1], ",") {
-						p, _ := strconv.Atoi(s)
-						c.owned = append(c.owned, p)
-					}
-				}
-			case len(f) == 4 && f[0] == "alert":
-				c.got = append(c.got, accepted{id: f[1], rule: f[2], trigger: f[3]})
-			}
-			c.mu.Unlock()
+	c := &child{}
+	env := []string{childEnv + "=" + b.Addr(), childGroupEnv + "=" + group, childLatenessEnv + "=" + lateness.String()}
+	c.Child = kafkatest.StartChild(t, env, func(f []string) {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if ps, ok := kafkatest.ParseOwned(f); ok {
+			c.history = append(c.history, strings.Join(f, " "))
+			c.owned = ps
+			return
 		}
-	}()
-	t.Cleanup(func() {
-		_ = c.stdin.Close()
-		_ = c.cmd.Process.Kill()
-		_ = c.cmd.Wait()
-		<-c.done
+		if len(f) == 4 && f[0] == "alert" {
+			c.got = append(c.got, accepted{id: f[1], rule: f[2], trigger: f[3]})
+		}
 	})
 	return c
 }
@@ -180,14 +130,4 @@ func (c *child) ownedPartitions() []int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return append([]int(nil), c.owned...)
-}
-
-// kill SIGKILLs the child: no LeaveGroup, no final commit, no drain.
-func (c *child) kill(t *testing.T) {
-	t.Helper()
-	if err := c.cmd.Process.Kill(); err != nil {
-		t.Fatalf("killing the child: %v", err)
-	}
-	_ = c.cmd.Wait()
-	<-c.done // everything it printed has been read
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/mcpsoc/mcpsoc/detect/pipeline"
 	"github.com/mcpsoc/mcpsoc/ingest/event"
 	"github.com/mcpsoc/mcpsoc/ingest/kafka"
+	"github.com/mcpsoc/mcpsoc/internal/kafkatest"
 	"github.com/mcpsoc/mcpsoc/rules"
 	"github.com/mcpsoc/mcpsoc/sinks"
 )
@@ -254,12 +255,8 @@ func (b *broker) produceMessages(t testing.TB, msgs ...kafkago.Message) {
 	defer w.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), e2eTimeout)
 	defer cancel()
-	for len(msgs) > 0 {
-		n := min(len(msgs), 1000)
-		if err := w.WriteMessages(ctx, msgs[:n]...); err != nil {
-			t.Fatalf("producing: %v", err)
-		}
-		msgs = msgs[n:]
+	if err := kafkatest.Produce(ctx, w, msgs, 1000); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -340,31 +337,9 @@ func (b *broker) committed(t testing.TB, group string) []int64 {
 }
 
 func (b *broker) tryCommitted(group string) ([]int64, error) {
-	c := &kafkago.Client{Addr: kafkago.TCP(b.Addr()), Transport: b.tr, Timeout: 5 * time.Second}
-	ps := make([]int, b.parts)
-	for i := range ps {
-		ps[i] = i
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	resp, err := c.OffsetFetch(ctx, &kafkago.OffsetFetchRequest{GroupID: group, Topics: map[string][]int{auditTopic: ps}})
-	if err == nil {
-		err = resp.Error
-	}
-	out := slices.Repeat([]int64{-1}, b.parts)
-	if errors.Is(err, kafkago.GroupIdNotFound) {
-		return out, nil // the group has not been created yet: nothing committed
-	}
-	if err != nil {
-		return nil, fmt.Errorf("OffsetFetch: %w", err)
-	}
-	for _, p := range resp.Topics[auditTopic] {
-		if p.Error != nil {
-			return nil, fmt.Errorf("OffsetFetch partition %d: %w", p.Partition, p.Error)
-		}
-		out[p.Partition] = p.CommittedOffset
-	}
-	return out, nil
+	return kafkatest.Committed(ctx, b.Addr(), b.tr, group, auditTopic, b.parts)
 }
 
 // waitCommitted waits until the group's committed offsets are want.

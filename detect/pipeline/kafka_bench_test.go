@@ -1,12 +1,9 @@
 package pipeline_test
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -18,6 +15,7 @@ import (
 	"github.com/mcpsoc/mcpsoc/ingest"
 	"github.com/mcpsoc/mcpsoc/ingest/event"
 	"github.com/mcpsoc/mcpsoc/ingest/kafka"
+	"github.com/mcpsoc/mcpsoc/internal/testevents"
 	"github.com/mcpsoc/mcpsoc/rules"
 	"github.com/mcpsoc/mcpsoc/sinks"
 )
@@ -30,24 +28,15 @@ const benchEvents = 20000
 // the size of real tool-call audit events.
 func demoEvents(b *testing.B) [][]byte {
 	b.Helper()
-	f, err := os.Open("../../testdata/events/demo.jsonl")
-	if err != nil {
-		b.Skip("no demo traffic:", err)
-	}
-	defer f.Close()
+	lines, err := testevents.Lines("../../testdata/events/demo.jsonl", 1024, 4096)
 	var out [][]byte
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		line := bytes.TrimSpace(sc.Bytes())
-		if len(line) >= 1024 && len(line) <= 4096 {
-			if _, err := event.Decode(line, event.Limits{}); err == nil {
-				out = append(out, bytes.Clone(line))
-			}
+	for _, line := range lines {
+		if _, err := event.Decode(line, event.Limits{}); err == nil {
+			out = append(out, line)
 		}
 	}
 	if len(out) == 0 {
-		b.Skip("no 1-4 KiB events in the demo traffic")
+		b.Skip("no 1-4 KiB events in the demo traffic:", err)
 	}
 	return out
 }

@@ -264,7 +264,7 @@ func TestKafkaCrashMidChain(t *testing.T) {
 	waitFor(t, say("the child to commit step A"), func() bool {
 		return b.committed(t, group)[at.partition] == at.offset+1
 	})
-	c.kill(t)
+	c.Kill(t)
 
 	sink := newTestSink()
 	m := startMember(t, b, group, sink, defaultLateness, nil)
@@ -320,7 +320,7 @@ func TestKafkaTwoMembersTakeover(t *testing.T) {
 				c := startChild(t, b, group, defaultLateness)
 				dyingSet, dyingParts = c, c.ownedPartitions
 				dyingLog = c.ownership
-				die = func() { c.kill(t) }
+				die = func() { c.Kill(t) }
 			}
 			survivor := startMember(t, b, group, survivorSink, defaultLateness, nil)
 			defer func() {

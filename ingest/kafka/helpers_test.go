@@ -15,6 +15,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/mcpsoc/mcpsoc/ingest"
+	"github.com/mcpsoc/mcpsoc/internal/kafkatest"
 )
 
 func TestMain(m *testing.M) {
@@ -153,12 +154,8 @@ func produceMessages(t testing.TB, addr, topic string, msgs []kafkago.Message, t
 	defer w.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 	defer cancel()
-	for len(msgs) > 0 {
-		n := min(len(msgs), 10000)
-		if err := w.WriteMessages(ctx, msgs[:n]...); err != nil {
-			t.Fatalf("producing: %v", err)
-		}
-		msgs = msgs[n:]
+	if err := kafkatest.Produce(ctx, w, msgs, 10000); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -168,29 +165,11 @@ func committed(t testing.TB, addr, group string, partitions int, trs ...*kafkago
 	t.Helper()
 	tr, done := transport(trs)
 	defer done()
-	c := &kafkago.Client{Addr: kafkago.TCP(addr), Transport: tr, Timeout: 5 * time.Second}
-	ps := make([]int, partitions)
-	for i := range ps {
-		ps[i] = i
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	resp, err := c.OffsetFetch(ctx, &kafkago.OffsetFetchRequest{GroupID: group, Topics: map[string][]int{testTopic: ps}})
+	out, err := kafkatest.Committed(ctx, addr, tr, group, testTopic, partitions)
 	if err != nil {
-		t.Fatalf("OffsetFetch: %v", err)
-	}
-	if resp.Error != nil {
-		t.Fatalf("OffsetFetch: %v", resp.Error)
-	}
-	out := make([]int64, partitions)
-	for i := range out {
-		out[i] = -1
-	}
-	for _, p := range resp.Topics[testTopic] {
-		if p.Error != nil {
-			t.Fatalf("OffsetFetch partition %d: %v", p.Partition, p.Error)
-		}
-		out[p.Partition] = p.CommittedOffset
+		t.Fatal(err)
 	}
 	return out
 }

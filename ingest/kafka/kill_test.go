@@ -1,18 +1,16 @@
 package kafka
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/mcpsoc/mcpsoc/internal/kafkatest"
 )
 
 // childEnv carries the broker address to a re-executed test binary that
@@ -38,36 +36,15 @@ func runChildMember(addr string) int {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	go func() {
-		_, _ = io.Copy(io.Discard, os.Stdin)
-		cancel()
-	}()
-	var mu sync.Mutex
-	say := func(format string, args ...any) {
-		mu.Lock()
-		fmt.Fprintf(os.Stdout, format+"\n", args...)
-		mu.Unlock()
-	}
-	go func() {
-		last := ""
-		for ctx.Err() == nil {
-			var ps []string
-			for _, p := range owned(s) {
-				ps = append(ps, strconv.Itoa(p))
-			}
-			if cur := strings.Join(ps, ","); cur != last {
-				say("owned %s", cur)
-				last = cur
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-	}()
+	kafkatest.ExitWithParent(cancel)
+	out := kafkatest.NewPrinter(os.Stdout)
+	kafkatest.ReportOwned(ctx, out, 20*time.Millisecond, func() []int { return owned(s) })
 	for {
 		rec, ack, err := s.Read(ctx)
 		if err != nil {
 			break
 		}
-		say("rec %d %d", rec.Partition, rec.Offset)
+		out.Say("rec %d %d", rec.Partition, rec.Offset)
 		_ = ack(ctx, nil)
 	}
 	_ = s.Close(context.Background())
@@ -76,60 +53,36 @@ func runChildMember(addr string) int {
 
 // childMember is the parent's view of a child process.
 type childMember struct {
-	cmd   *exec.Cmd
-	stdin io.Closer
+	*kafkatest.Child
 	mu    sync.Mutex
-	owned string
-	done  chan struct{}
+	owned []int
 }
 
+// startChild starts a child process that joins group on addr; the records
+// it reads are added to all.
 func startChild(t *testing.T, addr, group string, all *seen) *childMember {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), childEnv+"="+addr, childGroupEnv+"="+group)
-	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting child member: %v", err)
-	}
-	c := &childMember{cmd: cmd, stdin: stdin, done: make(chan struct{})}
-	go func() {
-		defer close(c.done)
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			f := strings.Fields(sc.Text())
-			switch {
-			case len(f) == 2 && f[0] == "owned":
-				c.mu.Lock()
-				c.owned = f[1]
-				c.mu.Unlock()
-			case len(f) == 3 && f[0] == "rec":
-				p, _ := strconv.Atoi(f[1])
-				off, _ := strconv.ParseInt(f[2], 10, 64)
-				all.addLive(p, off)
-			}
+	c := &childMember{}
+	c.Child = kafkatest.StartChild(t, []string{childEnv + "=" + addr, childGroupEnv + "=" + group}, func(f []string) {
+		if ps, ok := kafkatest.ParseOwned(f); ok {
+			c.mu.Lock()
+			c.owned = ps
+			c.mu.Unlock()
+			return
 		}
-	}()
-	t.Cleanup(func() {
-		_ = c.stdin.Close()
-		_ = c.cmd.Process.Kill()
-		_ = c.cmd.Wait()
-		<-c.done
+		if len(f) == 3 && f[0] == "rec" {
+			p, _ := strconv.Atoi(f[1])
+			off, _ := strconv.ParseInt(f[2], 10, 64)
+			all.addLive(p, off)
+		}
 	})
 	return c
 }
 
-func (c *childMember) ownedPartitions() string {
+func (c *childMember) ownedPartitions() []int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.owned
+	return slices.Clone(c.owned)
 }
 
 // TestKilledMemberHandsOver runs a second group member in a child process,
@@ -161,17 +114,14 @@ func TestKilledMemberHandsOver(t *testing.T) {
 
 	child := startChild(t, e.Addr(), cfg.GroupID, &all)
 	waitFor(t, "the child to own 2 partitions", func() bool {
-		return len(owned(a)) == 2 && len(strings.Split(child.ownedPartitions(), ",")) == 2
+		return len(owned(a)) == 2 && len(child.ownedPartitions()) == 2
 	})
 	childParts := child.ownedPartitions()
 	produce(t, e.Addr(), parts, per, time.Now())
 	waitFor(t, "both members to read the second batch", func() bool { return all.count() == 2*parts*per })
 	genBefore := a.Stats().Generations
 
-	if err := child.cmd.Process.Kill(); err != nil { // SIGKILL
-		t.Fatalf("killing child: %v", err)
-	}
-	_ = child.cmd.Wait()
+	child.Kill(t)
 	frozen := committed(t, e.Addr(), cfg.GroupID, parts)
 
 	waitFor(t, "a to own all partitions", func() bool { return len(owned(a)) == parts })
@@ -194,7 +144,7 @@ func TestKilledMemberHandsOver(t *testing.T) {
 		}
 	}
 	slices.Sort(dups)
-	t.Logf("child owned %s; committed at the kill %v; redelivered: %d records", childParts, frozen, len(dups))
+	t.Logf("child owned %v; committed at the kill %v; redelivered: %d records", childParts, frozen, len(dups))
 	// The child acked the second batch of its 2 partitions but never
 	// committed it: exactly those records come again.
 	if len(dups) != 2*per {
