@@ -28,6 +28,32 @@ func (b Backoff) withDefaults() Backoff {
 	return b
 }
 
+// Delay returns the wait before retry n (n >= 1, after the n-th failure):
+// Initial doubled n-1 times, at most Max, without jitter.
+func (b Backoff) Delay(n int) time.Duration {
+	b = b.withDefaults()
+	d := b.Initial
+	for i := 1; i < n && d < b.Max; i++ {
+		d *= 2
+	}
+	return min(d, b.Max)
+}
+
+// Sleep waits Delay(n) with ±20% jitter (so that many retrying clients do
+// not come back at the same moment), or until ctx ends, then returning
+// ctx's error.
+func (b Backoff) Sleep(ctx context.Context, n int) error {
+	d := b.Delay(n)
+	t := time.NewTimer(time.Duration(float64(d) * (0.8 + 0.4*rand.Float64())))
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
 // RetryOptions configures Retry.
 type RetryOptions struct {
 	Backoff Backoff
@@ -62,7 +88,6 @@ type retry struct {
 
 func (r *retry) Write(ctx context.Context, alerts []*alert.Alert) error {
 	pending := alerts
-	wait := r.opts.Backoff.Initial
 	for attempt := 1; ; attempt++ {
 		err := r.s.Write(ctx, pending)
 		if err == nil {
@@ -97,16 +122,10 @@ func (r *retry) Write(ctx context.Context, alerts []*alert.Alert) error {
 			}
 			pending = next
 		}
-		r.opts.Logger.Warn("sink write failed; retrying", "sink", r.opts.Name, "alerts", len(pending), "attempt", attempt, "wait", wait, "err", err)
-		jitter := time.Duration(float64(wait) * (0.8 + 0.4*rand.Float64()))
-		t := time.NewTimer(jitter)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
+		r.opts.Logger.Warn("sink write failed; retrying", "sink", r.opts.Name, "alerts", len(pending), "attempt", attempt, "wait", r.opts.Backoff.Delay(attempt), "err", err)
+		if err := r.opts.Backoff.Sleep(ctx, attempt); err != nil {
+			return err
 		}
-		wait = min(2*wait, r.opts.Backoff.Max)
 	}
 }
 

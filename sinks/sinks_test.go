@@ -281,3 +281,21 @@ func TestWriterSync(t *testing.T) {
 		}
 	})
 }
+
+func TestBackoffDelay(t *testing.T) {
+	b := Backoff{Initial: 100 * time.Millisecond, Max: time.Second}
+	want := []time.Duration{100, 200, 400, 800, 1000, 1000}
+	for i, w := range want {
+		if got := b.Delay(i + 1); got != w*time.Millisecond {
+			t.Errorf("Delay(%d) = %v, want %v", i+1, got, w*time.Millisecond)
+		}
+	}
+	if got := (Backoff{}).Delay(1000); got != 30*time.Second {
+		t.Errorf("default Delay(1000) = %v, want 30s", got)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := (Backoff{Initial: time.Hour}).Sleep(ctx, 1); !errors.Is(err, context.Canceled) {
+		t.Errorf("Sleep with an ended context = %v, want context.Canceled", err)
+	}
+}

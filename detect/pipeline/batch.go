@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"time"
+
+	"github.com/mcpsoc/mcpsoc/sinks"
 )
 
 // batchLoop collects items from in into batches and hands each batch to
@@ -53,11 +55,11 @@ func batchLoop[T any](ctx context.Context, in <-chan T, max int, wait time.Durat
 }
 
 // retry calls fn until it succeeds or ctx ends, waiting between attempts
-// from 100ms doubling to 30s. Each failure is logged (what names the
+// as sinks.Retry does (100ms doubling to 30s, with jitter). Each failure is logged (what names the
 // operation) and passed to onFail when it is not nil.
 func retry(ctx context.Context, log *slog.Logger, what string, onFail func(error), fn func() error) error {
-	wait := 100 * time.Millisecond
-	for {
+	var backoff sinks.Backoff // the defaults: 100ms doubling to 30s
+	for attempt := 1; ; attempt++ {
 		err := fn()
 		if err == nil {
 			return nil
@@ -68,12 +70,9 @@ func retry(ctx context.Context, log *slog.Logger, what string, onFail func(error
 		if onFail != nil {
 			onFail(err)
 		}
-		log.Warn(what+" failed; retrying", "wait", wait, "err", err)
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(wait):
+		log.Warn(what+" failed; retrying", "wait", backoff.Delay(attempt), "err", err)
+		if err := backoff.Sleep(ctx, attempt); err != nil {
+			return err
 		}
-		wait = min(2*wait, 30*time.Second)
 	}
 }
