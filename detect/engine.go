@@ -33,9 +33,13 @@ type Options struct {
 	Logger *slog.Logger
 }
 
+// DefaultEvidenceText is the evidence text limit a zero
+// Options.EvidenceText stands for.
+const DefaultEvidenceText = 1024
+
 func (o Options) withDefaults() Options {
 	if o.EvidenceText <= 0 {
-		o.EvidenceText = 1024
+		o.EvidenceText = DefaultEvidenceText
 	}
 	if o.Now == nil {
 		o.Now = time.Now

@@ -12,6 +12,13 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/mcpsoc/mcpsoc/detect"
+	"github.com/mcpsoc/mcpsoc/detect/correlate"
+	"github.com/mcpsoc/mcpsoc/detect/pipeline"
+	"github.com/mcpsoc/mcpsoc/ingest/event"
+	"github.com/mcpsoc/mcpsoc/ingest/kafka"
+	"github.com/mcpsoc/mcpsoc/ingest/kafka/state"
 )
 
 // Config is the configuration of `mcpsoc run`, read from a YAML file
@@ -177,58 +184,67 @@ func ParseConfig(name string, data []byte, getenv func(string) string) (*Config,
 	return &c, nil
 }
 
+// sessionTimeout is the default group session timeout of `mcpsoc run`:
+// shorter than the Kafka client's 30s so that the partitions of a crashed
+// process move to the others (and their alerts flow again) sooner.
+const sessionTimeout = 10 * time.Second
+
+// idleRelease is the default Detection.IdleRelease of `mcpsoc run`.
+const idleRelease = 5 * time.Second
+
+// applyDefaults fills the zero values with the defaults of the packages
+// that use them, so that the configuration shown and validated is the one
+// that runs.
 func (c *Config) applyDefaults() {
 	k := &c.Kafka
-	if k.GroupID == "" {
-		k.GroupID = "mcpsoc"
+	set := func(v *string, d string) {
+		if *v == "" {
+			*v = d
+		}
 	}
+	set(&k.GroupID, kafka.DefaultGroupID)
 	if len(k.Topics) == 0 {
-		k.Topics = []string{"mcp.audit"}
+		k.Topics = []string{kafka.DefaultTopic}
 	}
-	if k.DeadLetterTopic == "" {
-		k.DeadLetterTopic = "mcp.audit.dlq"
-	}
-	if k.StateTopic == "" {
-		k.StateTopic = "mcp.audit.state"
-	}
-	if k.StartOffset == "" {
-		k.StartOffset = "first"
-	}
+	set(&k.DeadLetterTopic, kafka.DefaultDeadLetterTopic)
+	set(&k.StateTopic, state.DefaultTopic)
+	set(&k.StartOffset, kafka.StartFirst)
 	if k.MaxInFlight == 0 {
-		k.MaxInFlight = 4096
+		k.MaxInFlight = kafka.DefaultMaxInFlight
 	}
 	if k.CommitInterval == 0 {
-		k.CommitInterval = time.Second
+		k.CommitInterval = kafka.DefaultCommitInterval
 	}
 	if k.SessionTimeout == 0 {
-		k.SessionTimeout = 10 * time.Second
+		k.SessionTimeout = sessionTimeout
 	}
+	lim := event.DefaultLimits()
 	if c.Events.MaxEventBytes == 0 {
-		c.Events.MaxEventBytes = 1 << 20
+		c.Events.MaxEventBytes = lim.MaxEventBytes
 	}
 	if c.Events.MaxResultText == 0 {
-		c.Events.MaxResultText = 64 << 10
+		c.Events.MaxResultText = lim.MaxResultText
 	}
 	if c.Detection.EvidenceText == 0 {
-		c.Detection.EvidenceText = 1024
+		c.Detection.EvidenceText = detect.DefaultEvidenceText
 	}
 	if c.Detection.AllowedLateness == 0 {
-		c.Detection.AllowedLateness = 2 * time.Minute
+		c.Detection.AllowedLateness = correlate.DefaultAllowedLateness
 	}
 	if c.Detection.MaxKeys == 0 {
-		c.Detection.MaxKeys = 100_000
+		c.Detection.MaxKeys = correlate.DefaultMaxKeys
 	}
 	if c.Detection.IdleRelease == 0 {
-		c.Detection.IdleRelease = 5 * time.Second
+		c.Detection.IdleRelease = idleRelease
 	}
 	if c.Pipeline.BatchSize == 0 {
-		c.Pipeline.BatchSize = 500
+		c.Pipeline.BatchSize = pipeline.DefaultBatchSize
 	}
 	if c.Pipeline.BatchWait == 0 {
-		c.Pipeline.BatchWait = 50 * time.Millisecond
+		c.Pipeline.BatchWait = pipeline.DefaultBatchWait
 	}
 	if c.Pipeline.ShutdownTimeout == 0 {
-		c.Pipeline.ShutdownTimeout = 10 * time.Second
+		c.Pipeline.ShutdownTimeout = pipeline.DefaultShutdownTimeout
 	}
 	if c.Sinks.Stdout == nil {
 		on := c.Sinks.File == ""

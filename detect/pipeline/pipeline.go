@@ -70,21 +70,29 @@ type Options struct {
 	Logger *slog.Logger
 }
 
+// Defaults applied to the zero values of Options.
+const (
+	DefaultBatchSize       = 500
+	DefaultBatchWait       = 50 * time.Millisecond
+	DefaultQueueSize       = 1024
+	DefaultShutdownTimeout = 10 * time.Second
+)
+
 func (o Options) withDefaults() Options {
 	if o.Shards <= 0 {
 		o.Shards = runtime.GOMAXPROCS(0)
 	}
 	if o.BatchSize <= 0 {
-		o.BatchSize = 500
+		o.BatchSize = DefaultBatchSize
 	}
 	if o.BatchWait <= 0 {
-		o.BatchWait = 50 * time.Millisecond
+		o.BatchWait = DefaultBatchWait
 	}
 	if o.QueueSize <= 0 {
-		o.QueueSize = 1024
+		o.QueueSize = DefaultQueueSize
 	}
 	if o.ShutdownTimeout <= 0 {
-		o.ShutdownTimeout = 10 * time.Second
+		o.ShutdownTimeout = DefaultShutdownTimeout
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
