@@ -1,8 +1,10 @@
 package rules
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 )
@@ -167,4 +169,78 @@ func benchToJSON(b *testing.B, canonicalJSON func(any) string) {
 			}
 		})
 	}
+}
+
+// packRegexNames names the pack's regexes, by a piece of their text, for
+// BenchmarkRegexPack.
+var packRegexNames = []struct{ piece, name string }{
+	{`(\.\.[/\\]){2,}`, "MCP-FILE-002"},
+	{`[/\\]\.ssh[/\\](id_`, "MCP-FILE-001"},
+	{`^\s*-`, "MCP-EXEC-002"},
+	{`\.\.([/\\]|$)|%2e%2e`, "MCP-EXEC-003/dotdot"},
+	{`(\.ssh|\.aws|`, "MCP-EXEC-003/outside"},
+	{`\.git[/\\](config`, "git_config_write"},
+	{`(curl|wget)`, "MCP-EXEC-001"},
+	{`git\s`, "MCP-EXEC-005"},
+	{`(when|whenever`, "shadowing_definition"},
+}
+
+// BenchmarkRegexPack runs each regex of the built-in pack on the texts the
+// pack's rules pass it over the demo traffic (testdata/regex_inputs.jsonl,
+// the arguments of every regex() call of a replay of
+// testdata/events/demo.jsonl), in turn: ns/op is the mean cost of a call.
+func BenchmarkRegexPack(b *testing.B) {
+	byPattern := make(map[string][]string)
+	var order []string
+	for _, p := range regexInputs(b) {
+		if byPattern[p[0]] == nil {
+			order = append(order, p[0])
+		}
+		byPattern[p[0]] = append(byPattern[p[0]], p[1])
+	}
+	for _, pattern := range order {
+		name := "other"
+		for _, n := range packRegexNames {
+			if strings.Contains(pattern, n.piece) {
+				name = n.name
+				break
+			}
+		}
+		m, err := newMatcher(pattern)
+		if err != nil {
+			b.Fatal(err)
+		}
+		texts := byPattern[pattern]
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				m.match(texts[i])
+				if i++; i == len(texts) {
+					i = 0
+				}
+			}
+		})
+	}
+}
+
+// regexInputs returns the (pattern, text) pairs of testdata/regex_inputs.jsonl.
+func regexInputs(tb testing.TB) [][2]string {
+	tb.Helper()
+	f, err := os.Open("testdata/regex_inputs.jsonl")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	var out [][2]string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var p [2]string
+		if err := json.Unmarshal(sc.Bytes(), &p); err != nil {
+			tb.Fatal(err)
+		}
+		out = append(out, p)
+	}
+	return out
 }
