@@ -98,8 +98,10 @@ func wideByteClass(c byte, collapse bool) uint8 {
 	return byteClass(c, collapse)
 }
 
+// isSpaceByte reports ASCII white space: ' ' and '\t' '\n' '\v' '\f' '\r',
+// which are 9 to 13, so two comparisons.
 func isSpaceByte(c byte) bool {
-	return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' || c == '\v'
+	return c == ' ' || c-'\t' <= '\r'-'\t'
 }
 
 func lower(c byte) byte {
@@ -426,6 +428,14 @@ type scratch struct {
 // cost more than the four walks save.
 const splitMin = 256
 
+// splitOverlap bounds how far before its quarter each walk of scanSplit
+// starts. A longer lead-in would let a walk catch up inside a long phrase
+// that straddles the boundary, but it is walked four times per text (a
+// seventh of the steps of a 1 KiB text at maxLen+4), whereas the partial
+// match that a shorter one misses is rare in any text and costs only the
+// single-walk catch-up, a few bytes until the walks agree.
+const splitOverlap = 16
+
 // splitMax bounds the copy scanSplit makes; longer texts are walked once.
 const splitMax = 1 << 20
 
@@ -448,20 +458,22 @@ func scan[T string | []byte](a *automaton, text T, hit hitFunc, sc *scratch) {
 // matches quarter by quarter, so in the order of one walk. Each walk
 // starts ov bytes before its quarter, in the root; by the start of the
 // quarter it has almost always reached the state the walk over the whole
-// text is in there, since that state stands for at most the last maxLen
-// bytes. The walks are checked, not trusted: walk j ends where quarter j+1
-// starts, so its state there must be the one walk j+1 reached. Where they
-// differ (a match stretched by a long run of white space or markdown marks
-// across the boundary), a single walk takes over from the boundary until
-// walk j+1 has caught up with it (see below), and scanSplit returns false;
-// it returns true when every walk had caught up by its quarter. Either way
-// it reports what one walk over the whole text reports, in the same order,
-// at any size. The text is copied between runs of zero bytes (zero leads
-// the root to itself) so that the first walk also starts ov bytes early
-// and all four are equally long.
+// text is in there, since that state stands for the longest end of the
+// text read so far that begins a pattern, which in prose is a word or two
+// (see splitOverlap). The walks are checked, not trusted: walk j ends
+// where quarter j+1 starts, so its state there must be the one walk j+1
+// reached. Where they differ (a match stretched by a long run of white
+// space or markdown marks, or a long phrase, across the boundary), a
+// single walk takes over from the boundary until walk j+1 has caught up
+// with it (see below), and scanSplit returns false; it returns true when
+// every walk had caught up by its quarter. Either way it reports what one
+// walk over the whole text reports, in the same order, at any size. The
+// text is copied between runs of zero bytes (zero leads the root to
+// itself) so that the first walk also starts ov bytes early and all four
+// are equally long.
 func scanSplit[T string | []byte](a *automaton, text T, hit hitFunc, sc *scratch) bool {
 	n := len(text)
-	ov := a.maxLen + 4
+	ov := min(a.maxLen+4, splitOverlap)
 	q := (n + 3) / 4
 	w := q + ov // bytes per walk
 	z := slices.Grow(sc.z[:0], 4*q+ov)[:4*q+ov]
@@ -520,7 +532,8 @@ func scanSplit[T string | []byte](a *automaton, text T, hit hitFunc, sc *scratch
 			}
 		}
 		base := j*q - ov + 1 // end offset of a match at step 0
-		for _, e := range evs {
+		for i := range evs {
+			e := &evs[i]
 			s := e.st[j]
 			if uint32(s) < first {
 				continue

@@ -138,3 +138,15 @@ func TestScanSplit(t *testing.T) {
 // scanAutomata are the automata of the package: phrases, wide phrases and
 // secret triggers.
 func scanAutomata() []*automaton { return []*automaton{table().ac, table().wide, secretAC()} }
+
+// TestIsSpaceByte checks the two-comparison isSpaceByte against the six
+// white-space bytes, for every byte.
+func TestIsSpaceByte(t *testing.T) {
+	for c := range 256 {
+		b := byte(c)
+		want := b == ' ' || b == '\n' || b == '\t' || b == '\r' || b == '\f' || b == '\v'
+		if got := isSpaceByte(b); got != want {
+			t.Errorf("isSpaceByte(%#x) = %v, want %v", c, got, want)
+		}
+	}
+}
