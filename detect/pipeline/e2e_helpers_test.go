@@ -692,15 +692,6 @@ func (m *member) checkRunning(t testing.TB) {
 	}
 }
 
-// joinInts renders partitions as "0,2".
-func joinInts(ps []int) string {
-	s := make([]string, len(ps))
-	for i, p := range ps {
-		s[i] = fmt.Sprint(p)
-	}
-	return strings.Join(s, ",")
-}
-
 // commitGuard checks, in the background, the at-least-once invariant of the
 // pipeline: at every moment, the committed offset of a partition is at or
 // below the first record of that partition whose alert the sink has not

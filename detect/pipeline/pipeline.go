@@ -321,6 +321,7 @@ func (r *Runner) shard(ctx context.Context, in <-chan job, out chan<- item, fact
 		engOpts.OnFact = func(f correlate.Fact) { learnt = append(learnt, f) }
 	}
 	var ev event.Event
+	dec := event.NewDecoder(r.opts.Limits) // one per shard: it is not safe for concurrent use
 	var batch []*alert.Alert
 	collect := func(a *alert.Alert) { batch = append(batch, a) }
 	send := func(p *pending) error {
@@ -409,7 +410,7 @@ func (r *Runner) shard(ctx context.Context, in <-chan job, out chan<- item, fact
 		if rec.Warmup {
 			r.warmup.Add(1)
 		}
-		if err := event.DecodeInto(&ev, rec.Value, r.opts.Limits); err != nil {
+		if err := dec.DecodeInto(&ev, rec.Value); err != nil {
 			if rec.Warmup {
 				continue
 			}

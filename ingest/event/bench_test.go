@@ -1,7 +1,10 @@
 package event
 
 import (
+	"bufio"
+	"bytes"
 	stdjson "encoding/json"
+	"os"
 	"strings"
 	"testing"
 
@@ -64,7 +67,8 @@ func toolCallFields(textBytes int) []field {
 }
 
 // BenchmarkDecode measures Decode on realistic tools/call records: nested,
-// of about 1.5 KB and 4 KB, and flat (dotted names, the slow path), with
+// of about 1.5 KB and 4 KB, flat (dotted names, the slow path) and with a
+// member the Event does not have (the fast path refused), with
 // encoding/json and goccy's plain Unmarshal decoding the same 1.5 KB record
 // into the Event for comparison.
 func BenchmarkDecode(b *testing.B) {
@@ -78,6 +82,9 @@ func BenchmarkDecode(b *testing.B) {
 		{"size=1.5KB", nested(small), decode},
 		{"size=4KB", nested(large), decode},
 		{"flat", flat(small), decode},
+		// A member the Event does not have, last: the fast path refuses the
+		// record at its end, and the full path decodes it again.
+		{"unknown-member", nested(append(small, field{"vendor.trace_flags", `{"sampled":true}`})), decode},
 		{"encoding-json/size=1.5KB", nested(small), func(data []byte, ev *Event) error {
 			*ev = Event{}
 			return stdjson.Unmarshal(data, ev)
@@ -104,5 +111,48 @@ func BenchmarkDecode(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// demoEvents returns the events of the demo traffic between 1 and 4 KiB, as
+// BenchmarkEngine of package detect reads them.
+func demoEvents(b *testing.B) [][]byte {
+	b.Helper()
+	f, err := os.Open("../../testdata/events/demo.jsonl")
+	if err != nil {
+		b.Skip("no demo traffic:", err)
+	}
+	defer f.Close()
+	var out [][]byte
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := bytes.TrimSpace(sc.Bytes())
+		if len(line) >= 1024 && len(line) <= 4096 {
+			out = append(out, bytes.Clone(line))
+		}
+	}
+	if len(out) == 0 {
+		b.Skip("no 1-4 KiB events in the demo traffic")
+	}
+	return out
+}
+
+// BenchmarkDecodeDemo measures DecodeInto over the demo traffic's 1-4 KiB
+// events, the mix BenchmarkEngine/decode of package detect decodes, without
+// building the rule pack.
+func BenchmarkDecodeDemo(b *testing.B) {
+	raw := demoEvents(b)
+	var size int
+	for _, r := range raw {
+		size += len(r)
+	}
+	b.SetBytes(int64(size / len(raw)))
+	b.ReportAllocs()
+	var ev Event
+	for i := 0; b.Loop(); i++ {
+		if err := DecodeInto(&ev, raw[i%len(raw)], Limits{}); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -187,11 +187,78 @@ func Decode(data []byte, lim Limits) (*Event, error) {
 // number of goroutines at once, each with its own Event.
 func DecodeInto(ev *Event, data []byte, lim Limits) error {
 	*ev = Event{}
-	if err := decode(ev, data, lim.withDefaults()); err != nil {
+	if err := decode(ev, data, lim.withDefaults(), nil); err != nil {
 		*ev = Event{}
 		return err
 	}
 	return nil
+}
+
+// A Decoder decodes a stream of records, one after the other, as
+// DecodeInto does, with the same results, faster when the records are
+// canonical: when every member of a record is a field of the Event, as
+// the adapters of mcpsoc write them, the record has no dotted name to
+// expand (no field has a dot in its name), and a Decoder decodes it in
+// one pass without the scan for dotted names, about a tenth of the cost
+// of a decode.
+//
+// Its fast path refuses a record with a member the Event does not have,
+// which is then decoded again by the full path, as DecodeInto decodes it:
+// such a record costs up to three and a half times as much as with
+// DecodeInto, much of it in the JSON decoder's report of the refusal. So
+// after a refused record a Decoder decodes the next ones by the full
+// path, for a number of records that doubles at each refusal, up to 64,
+// and halves at each record the fast path decodes: a stream of records
+// with extra members costs a few percent more than with DecodeInto.
+//
+// A Decoder is not safe for concurrent use: give each worker its own.
+type Decoder struct {
+	lim Limits
+	// wait is the number of records to decode by the full path before the
+	// fast path is tried again; backoff is what wait is set to at the
+	// next refusal.
+	wait, backoff int
+}
+
+// maxBackoff bounds the number of records a Decoder decodes by the full
+// path after a refusal of its fast path.
+const maxBackoff = 64
+
+// NewDecoder returns a Decoder of records within lim.
+func NewDecoder(lim Limits) *Decoder {
+	return &Decoder{lim: lim.withDefaults()}
+}
+
+// DecodeInto decodes one record into ev as the function DecodeInto does.
+func (d *Decoder) DecodeInto(ev *Event, data []byte) error {
+	*ev = Event{}
+	if err := decode(ev, data, d.lim, d); err != nil {
+		*ev = Event{}
+		return err
+	}
+	return nil
+}
+
+// decodeFast decodes data into ev by the fast path of d, unless d is nil
+// or waits, and reports whether it did. When it did not, ev is zero.
+func (d *Decoder) decodeFast(ev *Event, data []byte) bool {
+	switch {
+	case d == nil:
+		return false
+	case d.wait > 0:
+		d.wait--
+		return false
+	}
+	if err := json.Unmarshal(data, ev, canonicalOptions); err != nil {
+		// A member the Event does not have, or an invalid record: the
+		// full path decides. Either way, the next records wait.
+		*ev = Event{}
+		d.backoff = min(2*d.backoff+1, maxBackoff)
+		d.wait = d.backoff
+		return false
+	}
+	d.backoff /= 2
+	return true
 }
 
 // decodeOptions are the options of every decode: the defaults of
@@ -209,7 +276,29 @@ var decodeOptions = json.JoinOptions(
 	)),
 )
 
-func decode(ev *Event, data []byte, lim Limits) *DecodeError {
+// canonicalOptions are decodeOptions with unknown members refused: the
+// options of the fast path of a Decoder.
+var canonicalOptions = json.JoinOptions(decodeOptions, json.RejectUnknownMembers(true))
+
+// decode decodes data into ev, by the fast path of d if it is not nil.
+func decode(ev *Event, data []byte, lim Limits, d *Decoder) *DecodeError {
+	if derr := checkRecord(data, lim); derr != nil {
+		return derr
+	}
+	// The fast path decides no error and no value of its own: a record it
+	// does not decode is decoded by the full path, whose result is then
+	// the result.
+	if !d.decodeFast(ev, data) {
+		if derr := decodeFull(ev, data); derr != nil {
+			return derr
+		}
+	}
+	return finish(ev, lim)
+}
+
+// checkRecord refuses, before any decoding, a record that is too large or
+// null.
+func checkRecord(data []byte, lim Limits) *DecodeError {
 	if len(data) > lim.MaxEventBytes {
 		return &DecodeError{
 			Reason: "event is " + formatSize(len(data), true) + ", limit " + formatSize(lim.MaxEventBytes, false),
@@ -222,6 +311,13 @@ func decode(ev *Event, data []byte, lim Limits) *DecodeError {
 			return &DecodeError{Reason: "wrong type: got null, want object", Err: ErrType}
 		}
 	}
+	return nil
+}
+
+// decodeFull decodes data into ev, expanding its dotted names first if it
+// may have some: the decoding of DecodeInto, and of the records a
+// Decoder's fast path does not take, among which every invalid one.
+func decodeFull(ev *Event, data []byte) *DecodeError {
 	orig, expanded := data, false
 	if mayHaveDottedKey(data) {
 		canon, derr, ok := expandDotted(data)
@@ -247,7 +343,7 @@ func decode(ev *Event, data []byte, lim Limits) *DecodeError {
 		}
 		return derr
 	}
-	return finish(ev, lim)
+	return nil
 }
 
 // finish checks the required fields and the limits, and applies the

@@ -218,6 +218,14 @@ func TestDecodeRequiredAndDefaults(t *testing.T) {
 			want: func(e *Event) { e.MCP.Method.Name, e.Event.Action = "tools/list", "mcp.tool.definition" }},
 		{name: "unknown members ignored",
 			in: rec(field{"rule.id", `"R1"`}, field{"mcp.alert.reason", `{"x":[1,2,{"y":null}]}`}, field{"event.severity", `73`})},
+		// Decode's fast path refuses these records; the full path decodes them.
+		{name: "unknown member last",
+			in: rec(field{"vendor.x", `"y"`})},
+		{name: "unknown member in an entity",
+			in:   rec(field{"mcp.entities", `[{"role":"input","x":{"y":1}}]`}),
+			want: func(e *Event) { e.MCP.Entities = []Entity{{Role: "input"}} }},
+		{name: "unknown member with a dotted name",
+			in: []byte(`{"@timestamp":"2026-11-20T14:02:10Z","event":{"id":"e1","x":1},"mcp":{"method":{"name":"tools/call"},"server.name":"srv"}}`)},
 		{name: "names match with case",
 			in:   rec(field{"event.id", ""}, field{"Event.ID", `"e1"`}),
 			path: "/event/id", reason: "missing required field", err: ErrMissingField},
@@ -554,6 +562,17 @@ func TestDecodeLimits(t *testing.T) {
 			path: "/gen_ai/tool/call/arguments/a/b", reason: "nesting deeper than 2 levels", err: ErrLimit},
 		{name: "schema too deep in arrays", in: rec(field{"mcp.tool.input_schema", `{"a/b~":[[1]]}`}), lim: Limits{MaxDepth: 2},
 			path: "/mcp/tool/input_schema/a~1b~0/0", reason: "nesting deeper than 2 levels", err: ErrLimit},
+		// Made by a dotted name, the object has no bracket of its own.
+		{name: "flat arguments too deep", in: flat(with(field{"gen_ai.tool.call.arguments.a", `[[1]]`})), lim: Limits{MaxDepth: 2},
+			path: "/gen_ai/tool/call/arguments/a/0", reason: "nesting deeper than 2 levels", err: ErrLimit},
+		{name: "flat arguments at the depth limit", in: flat(with(field{"gen_ai.tool.call.arguments.a", `[[1]]`})), lim: Limits{MaxDepth: 3},
+			want: func(e *Event) {
+				e.GenAI.Tool.Call.Arguments = map[string]any{"a": []any{[]any{1.0}}}
+			}},
+		{name: "quoted brackets do not nest", in: flat(with(field{"gen_ai.tool.call.arguments.a", `{"b":"[[{{"}`})), lim: Limits{MaxDepth: 2},
+			want: func(e *Event) {
+				e.GenAI.Tool.Call.Arguments = map[string]any{"a": map[string]any{"b": "[[{{"}}
+			}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, tt.run)

@@ -13,14 +13,16 @@ import (
 // Producers write fields nested ({"mcp":{"method":{"name":"x"}}}), flat
 // with dotted names ({"mcp.method.name":"x"}), as OpenTelemetry attributes
 // and many access logs are, or mixed. Decode first looks for a dotted
-// member name with a cheap scan of the bytes (mayHaveDottedKey). Most
-// records have none and are decoded as they are. The others take the slow
-// path, expandDotted: the members of the record are read into a tree in
-// which every dotted name is split into its nested path and members given
-// twice are refused; the tree is written again as nested JSON, whose
-// values are copied from the record as they are, and that text is decoded
-// as any record. Member names inside labels and the free-form objects are
-// data: they are never split.
+// member name with a cheap scan of the bytes (mayHaveDottedKey); a
+// Decoder first decodes the record refusing members the Event does not
+// have, which a record with a dotted name has, and scans only the records
+// it refuses. Most records have none and are decoded as they are. The
+// others take the slow path, expandDotted: the members of the record are
+// read into a tree in which every dotted name is split into its nested
+// path and members given twice are refused; the tree is written again as
+// nested JSON, whose values are copied from the record as they are, and
+// that text is decoded as any record. Member names inside labels and the
+// free-form objects are data: they are never split.
 
 // mayHaveDottedKey reports whether data may hold a member name with a dot.
 // It may report true for a record without one, never false for a record
