@@ -250,7 +250,7 @@ func (c *Correlator) drainBuffer() {
 		c.apply(it, false, func(Match) {})
 		c.wm = max(c.wm, it.ts)
 	}
-	c.buf.h = nil // its backing array is the buffer's, not the flows'
+	c.buf = reorder{} // its arrays are the buffer's, not the flows'
 }
 
 // cpuTime returns the CPU time (user and system) the process has used.
@@ -260,4 +260,36 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkRec measures the copy the Correlator keeps of a tool call (a
+// rec): encoding it on arrival and decoding it, objects included, for a
+// step condition applied later or the evidence of a match.
+func BenchmarkRec(b *testing.B) {
+	e := &event.Event{Timestamp: t0}
+	e.Event.ID = "evt_0000000000000001"
+	e.Organization.ID = "acme"
+	e.MCP.Flow.ID = "conv_7f3a"
+	e.MCP.Method.Name = "tools/call"
+	e.MCP.Server.Name = "github-mcp-server"
+	e.GenAI.Tool.Name = "create_pull_request"
+	e.MCP.Result.Text = strings.Repeat("issue #123 fix the build; ", 40)
+	e.GenAI.Tool.Call.Arguments = map[string]any{
+		"owner": "acme", "repo": "public-site", "title": "Add author README",
+		"body": strings.Repeat("About the author: \"quoted\" text.\n", 8), "draft": false, "reviewers": []any{"alice", "bob"}, "number": 41.0,
+	}
+	tr := newTrimmer(DefaultEvidenceText)
+	b.Run("encode", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			tr.full(e)
+		}
+	})
+	r := tr.full(e)
+	b.Run("decode", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			tr.event(r)
+		}
+	})
 }

@@ -156,14 +156,17 @@ type Correlator struct {
 	trim     *trimmer
 
 	// Key groups: distinct lists of by expressions, and the keys computed
-	// for the current event.
+	// for the current event (see keyBytes).
 	groups     [][]valueExpr
 	gsig       map[string]int
-	kv         []string
-	kstate     []uint8 // 0 not computed, 1 ok, 2 missing or failed
+	kb         [][]byte // the key of each group, joined
+	kv         []string // ... as a string, once one was needed ("" before)
+	kstate     []uint8  // 0 not computed, 1 ok, 2 missing or failed
+	pair       []byte   // first_seen: key|value being built
 	parts      []string
 	intern     map[string]string
 	obsBuf     []obs
+	free       []*item // applied items, for reuse
 	matches    []Match
 	cur        event.Event // the item being applied, decoded (see current)
 	curItem    *item
@@ -225,6 +228,7 @@ func New(rs []*rules.Rule, opts Options) (*Correlator, error) {
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
+	c.kb = make([][]byte, len(c.groups))
 	c.kv = make([]string, len(c.groups))
 	c.kstate = make([]uint8, len(c.groups))
 	return c, nil
@@ -247,6 +251,7 @@ func (c *Correlator) Process(ev *event.Event, emit func(Match)) {
 	}
 	late := c.started && ts < c.wm
 	clear(c.kstate)
+	clear(c.kv)
 	c.obsBuf = c.obsBuf[:0]
 	need := keepNone
 	for i, r := range c.rules {
@@ -267,13 +272,7 @@ func (c *Correlator) Process(ev *event.Event, emit func(Match)) {
 		c.wm = max(c.wm, ts-c.lateness)
 	}
 	if len(c.obsBuf) > 0 {
-		it := &item{ts: ts}
-		if len(c.obsBuf) == 1 {
-			it.one[0] = c.obsBuf[0]
-			it.obs = it.one[:]
-		} else {
-			it.obs = slices.Clone(c.obsBuf)
-		}
+		it := c.newItem(ts, c.obsBuf)
 		clear(c.obsBuf)
 		switch need {
 		case keepFull:
@@ -281,13 +280,12 @@ func (c *Correlator) Process(ev *event.Event, emit func(Match)) {
 		case keepLight:
 			it.rec = c.trim.light(ev)
 		}
-		if it.rec != nil {
-			it.id = it.rec.id()
-		} else {
-			it.id = strings.Clone(ev.Event.ID)
+		if it.rec == nil {
+			it.idb = append(it.idb[:0], ev.Event.ID...)
 		}
 		if late {
 			c.apply(it, true, emit)
+			c.recycle(it)
 		} else {
 			c.buf.push(it, c.seq)
 			c.seq++
@@ -307,6 +305,7 @@ func (c *Correlator) Flush(emit func(Match)) {
 		it := c.buf.pop()
 		c.advance(it.ts, emit)
 		c.apply(it, false, emit)
+		c.recycle(it)
 	}
 	c.matches = c.matches[:0]
 	for _, r := range c.rules {
@@ -373,6 +372,7 @@ func (c *Correlator) release(emit func(Match)) {
 		it := c.buf.pop()
 		c.advance(it.ts, emit)
 		c.apply(it, false, emit)
+		c.recycle(it)
 	}
 	c.advance(c.wm, emit)
 }
@@ -413,6 +413,43 @@ func (c *Correlator) apply(it *item, late bool, emit func(Match)) {
 	}
 }
 
+// maxFree bounds the applied items kept for reuse.
+const maxFree = 256
+
+// newItem returns an item for an event at ts concerning the rules of obs
+// (copied), reusing an applied one when it can: an event that concerns a
+// rule otherwise costs an item and its list of observations.
+func (c *Correlator) newItem(ts int64, obs []obs) *item {
+	var it *item
+	if n := len(c.free); n > 0 {
+		it = c.free[n-1]
+		c.free[n-1] = nil
+		c.free = c.free[:n-1]
+	} else {
+		it = new(item)
+	}
+	it.ts = ts
+	if len(obs) == 1 {
+		it.one[0] = obs[0]
+		it.obs = it.one[:]
+	} else {
+		it.more = append(it.more[:0], obs...)
+		it.obs = it.more
+	}
+	return it
+}
+
+// recycle keeps an applied item for newItem. Nothing refers to an item
+// once it is applied: the rules keep its rec and copies of its strings.
+func (c *Correlator) recycle(it *item) {
+	if len(c.free) >= maxFree {
+		return
+	}
+	clear(it.obs)
+	*it = item{more: it.more[:0], idb: it.idb[:0]}
+	c.free = append(c.free, it)
+}
+
 // current returns the item's event decoded for a condition, shared by the
 // rules that apply the item (read-only, valid until the item is applied);
 // with its objects when asked.
@@ -430,7 +467,7 @@ func (c *Correlator) evidence(it *item) *event.Event {
 	if it.rec != nil {
 		return c.trim.event(it.rec)
 	}
-	return stub(it.ts, it.id)
+	return stub(it.ts, it.eventID())
 }
 
 // keyGroup registers a list of by expressions and returns its index; equal
@@ -461,16 +498,20 @@ func (c *Correlator) keyGroup(by []*rules.Expr) int {
 	return len(c.groups) - 1
 }
 
-// key returns the group key of the current event for key group g; ok is
-// false when a value is empty or fails.
-func (c *Correlator) key(b *base, g int, ev *event.Event) (string, bool) {
+// keyBytes computes the group key of the current event for key group g,
+// once per event, into a buffer that stays valid until the next event; ok
+// is false when a value is empty or fails. Keys are built in a buffer
+// because most of them are already known to the rules that need them: a
+// rule takes the string of its own entry (storeKey), and only a key no rule
+// holds is allocated.
+func (c *Correlator) keyBytes(b *base, g int, ev *event.Event) ([]byte, bool) {
 	switch c.kstate[g] {
 	case 1:
-		return c.kv[g], true
+		return c.kb[g], true
 	case 2:
-		return "", false
+		return nil, false
 	}
-	c.parts = c.parts[:0]
+	buf := c.kb[g][:0]
 	for i := range c.groups[g] {
 		s, err := c.x.value(&c.groups[g][i], ev)
 		if err != nil {
@@ -478,13 +519,38 @@ func (c *Correlator) key(b *base, g int, ev *event.Event) (string, bool) {
 		}
 		if s == "" {
 			c.kstate[g] = 2
-			return "", false
+			return nil, false
 		}
-		c.parts = append(c.parts, s)
+		if i > 0 {
+			buf = append(buf, '|')
+		}
+		buf = appendKeyPart(buf, s)
 	}
-	k := joinKey(c.parts)
-	c.kv[g], c.kstate[g] = k, 1
-	return k, true
+	c.kb[g], c.kstate[g] = buf, 1
+	return buf, true
+}
+
+// keyString returns the key of group g, which keyBytes computed, as a
+// string: found (the key of an entry holding it) when not "", else one copy
+// per event.
+func (c *Correlator) keyString(g int, found string) string {
+	if c.kv[g] == "" {
+		if found == "" {
+			found = string(c.kb[g])
+		}
+		c.kv[g] = found
+	}
+	return c.kv[g]
+}
+
+// storeKey returns the key of group g, which keyBytes computed, and its
+// entry in st (nil when st holds none), reusing the entry's key string.
+func storeKey[S any](c *Correlator, g int, st *store[S]) (string, *entry[S]) {
+	e := st.find(c.kb[g])
+	if e != nil {
+		return c.keyString(g, e.key), e
+	}
+	return c.keyString(g, ""), nil
 }
 
 // test evaluates a condition for rule b, counting errors as false.
@@ -496,18 +562,18 @@ func (c *Correlator) test(b *base, k *rules.Condition, ev *event.Event, steps []
 	return ok
 }
 
-// filterKey evaluates rule b's condition on ev and returns the event's group
-// key; ok is false when the condition is false or the key has an empty
-// value (counted as NoKey).
-func (c *Correlator) filterKey(b *base, ev *event.Event) (key string, ok bool) {
+// filterKey evaluates rule b's condition on ev and computes the event's
+// group key (keyBytes); ok is false when the condition is false or the key
+// has an empty value (counted as NoKey).
+func (c *Correlator) filterKey(b *base, ev *event.Event) bool {
 	if !c.test(b, b.filter, ev, nil) {
-		return "", false
+		return false
 	}
-	key, ok = c.key(b, b.by, ev)
-	if !ok {
+	if _, ok := c.keyBytes(b, b.by, ev); !ok {
 		b.n.noKey++
+		return false
 	}
-	return key, ok
+	return true
 }
 
 // tuple evaluates the values vs of rule b into c.parts, one text per value
@@ -641,11 +707,22 @@ func (b *base) ruleStats(keys int, evictions uint64) RuleStats {
 // item is a buffered event: what the rules computed when it arrived, and
 // the copy of the event they may keep.
 type item struct {
-	ts  int64
-	rec *rec   // trimmed copy, nil when no rule needs one
-	id  string // event.id
-	obs []obs  // one[:] when a single rule is concerned
-	one [1]obs
+	ts   int64
+	rec  *rec   // trimmed copy, nil when no rule needs one
+	idb  []byte // event.id when rec is nil (see eventID)
+	obs  []obs  // one[:] when a single rule is concerned, else more
+	one  [1]obs
+	more []obs
+}
+
+// eventID returns the item's event.id. Without a rec it is kept in a
+// reused buffer and made a string only if a stub needs it, which is rare:
+// a rule that keeps no copy of an event seldom makes it evidence.
+func (it *item) eventID() string {
+	if it.rec != nil {
+		return it.rec.id()
+	}
+	return string(it.idb)
 }
 
 // obs is what one rule computed from an event on arrival.
@@ -654,9 +731,12 @@ type obs struct {
 	hit  uint64 // sequences: steps whose condition is true (bit 63: until)
 	cand uint64 // sequences: steps to evaluate in order (they use steps)
 	key  string // group key (the rule's by)
-	val  string // threshold: distinct value; change: new value
+	// val is, for threshold, the distinct value; for first_seen, key|value
+	// when there is one value; for change, the new value.
+	val string
+	txt string // change: the diff text
 	// aux is, for sequences with step keys, the key of each key group (""
-	// when missing); for first_seen, key|value for each value; for change,
-	// the diff text alone.
+	// when missing); for first_seen, key|value for each value when there
+	// are several.
 	aux []string
 }

@@ -173,37 +173,34 @@ func text(v any) string {
 // joinKey joins key values with "|", escaping "\" and "|" inside values so
 // that two different tuples never give the same key. The result never shares
 // memory with its inputs.
-func joinKey(parts []string) string { return joinKeyAfter("", parts) }
+func joinKey(parts []string) string {
+	var buf [64]byte
+	return string(appendKey(buf[:0], parts))
+}
 
-// joinKeyAfter returns prefix + "|" + joinKey(parts) (joinKey(parts) when
-// prefix is ""), in one allocation.
-func joinKeyAfter(prefix string, parts []string) string {
-	n := len(prefix) + len(parts)
-	for _, p := range parts {
-		n += len(p)
-	}
-	var b strings.Builder
-	b.Grow(n)
-	if prefix != "" {
-		b.WriteString(prefix)
-		b.WriteByte('|')
-	}
+// appendKey appends joinKey(parts) to b.
+func appendKey(b []byte, parts []string) []byte {
 	for i, p := range parts {
 		if i > 0 {
-			b.WriteByte('|')
+			b = append(b, '|')
 		}
-		if strings.IndexByte(p, '|') < 0 && strings.IndexByte(p, '\\') < 0 {
-			b.WriteString(p)
-			continue
-		}
-		for j := 0; j < len(p); j++ {
-			if p[j] == '\\' || p[j] == '|' {
-				b.WriteByte('\\')
-			}
-			b.WriteByte(p[j])
-		}
+		b = appendKeyPart(b, p)
 	}
-	return b.String()
+	return b
+}
+
+// appendKeyPart appends one value of a key, escaped.
+func appendKeyPart(b []byte, p string) []byte {
+	if strings.IndexByte(p, '|') < 0 && strings.IndexByte(p, '\\') < 0 {
+		return append(b, p...)
+	}
+	for j := 0; j < len(p); j++ {
+		if p[j] == '\\' || p[j] == '|' {
+			b = append(b, '\\')
+		}
+		b = append(b, p[j])
+	}
+	return b
 }
 
 // objectPaths are the event fields kept as JSON text in a rec (see

@@ -130,10 +130,11 @@ func (g *chgRule) learnt(key string) {
 	if g.onFact == nil {
 		return
 	}
-	st, ok := g.known.Peek(key)
-	if !ok {
+	e := g.known.peek(key)
+	if e == nil {
 		return
 	}
+	st := &e.s
 	g.onFact(Fact{Rule: g.r.ID, Version: g.r.Version, Kind: g.r.Kind, Key: key, Value: st.val, Text: st.txt, Time: toTime(st.t)})
 }
 
@@ -141,11 +142,12 @@ func (g *chgRule) restore(fact Fact, ts int64) bool {
 	if fact.Key == "" || fact.Value == "" {
 		return false
 	}
-	st, ok := g.known.Get(fact.Key)
-	if !ok {
-		g.learn(fact.Key, &chgState{val: fact.Value, txt: fact.Text, t: ts})
+	e := g.known.get(fact.Key)
+	if e == nil {
+		g.learn(fact.Key, chgState{val: fact.Value, txt: fact.Text, t: ts})
 		return true
 	}
+	st := &e.s
 	if ts < st.t {
 		return false // what is remembered is newer
 	}

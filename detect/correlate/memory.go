@@ -4,7 +4,6 @@ import (
 	"errors"
 	"strings"
 
-	"github.com/hashicorp/golang-lru/v2/simplelru"
 	"github.com/mcpsoc/mcpsoc/ingest/event"
 	"github.com/mcpsoc/mcpsoc/rules"
 )
@@ -23,9 +22,8 @@ type fsRule struct {
 	learning   int64
 	learnStart int64
 	learnSet   bool
-	seen       *simplelru.LRU[string, struct{}] // key|value pairs (joinKeyAfter)
-	evictions  uint64
-	onFact     func(Fact) // see SetOnFact (facts.go)
+	seen       *store[struct{}] // key|value pairs: the key, "|", the values joined as keys are
+	onFact     func(Fact)       // see SetOnFact (facts.go)
 }
 
 func newFirstSeen(c *Correlator, r *rules.Rule) (*fsRule, error) {
@@ -33,45 +31,74 @@ func newFirstSeen(c *Correlator, r *rules.Rule) (*fsRule, error) {
 	if len(f.values) == 0 {
 		return nil, errors.New("first_seen needs a value")
 	}
-	seen, err := simplelru.NewLRU[string, struct{}](f.maxKeys(c), nil)
-	if err != nil {
-		return nil, err
-	}
-	f.seen = seen
+	f.seen = newStore[struct{}](f.maxKeys(c), nil)
 	return f, nil
 }
 
 func (f *fsRule) observe(c *Correlator, ev *event.Event, o *obs) (int, bool) {
-	k, ok := c.filterKey(&f.base, ev)
-	if !ok {
+	if !c.filterKey(&f.base, ev) {
 		return keepNone, false
 	}
-	var vals []string
+	// Each key|value pair is built in a buffer and allocated only when the
+	// rule does not know it yet.
+	kb := c.kb[f.by]
+	pair := func(parts []string) (string, bool) {
+		c.pair = append(append(c.pair[:0], kb...), '|')
+		c.pair = appendKey(c.pair, parts)
+		if e := f.seen.find(c.pair); e != nil {
+			return e.key, true
+		}
+		return string(c.pair), false
+	}
+	allSeen := true
 	if len(f.values) == 1 && f.values[0].list {
 		list, err := c.x.values(&f.values[0], ev, maxValues)
 		if err != nil {
 			c.fail(&f.base, "value", err)
 		}
+		var vals []string
 		for _, v := range list {
 			if v != "" {
 				c.parts = append(c.parts[:0], v)
-				vals = append(vals, joinKeyAfter(k, c.parts))
+				p, seen := pair(c.parts)
+				vals = append(vals, p)
+				allSeen = allSeen && seen
 			}
 		}
+		switch len(vals) {
+		case 0:
+			return keepNone, false
+		case 1:
+			o.val = vals[0]
+		default:
+			o.aux = vals
+		}
 	} else if !c.tuple(&f.base, f.values, ev) {
-		vals = []string{joinKeyAfter(k, c.parts)}
-	}
-	if len(vals) == 0 {
+		o.val, allSeen = pair(c.parts)
+	} else {
 		return keepNone, false
 	}
-	o.key, o.aux = k, vals
-	// A copy is needed only if some value may be new.
-	for _, v := range vals {
-		if !f.seen.Contains(v) {
-			return keepFull, true
-		}
+	o.key = fsValue(o, 0)[:len(kb)] // the pairs start with the key
+	if allSeen {
+		return keepNone, true
 	}
-	return keepNone, true
+	return keepFull, true // some value may be new: keep a copy
+}
+
+// fsCount and fsValue give the key|value pairs a first_seen rule computed
+// on arrival: one in obs.val, or several in obs.aux.
+func fsCount(o *obs) int {
+	if o.aux == nil {
+		return 1
+	}
+	return len(o.aux)
+}
+
+func fsValue(o *obs, i int) string {
+	if o.aux == nil {
+		return o.val
+	}
+	return o.aux[i]
 }
 
 func (f *fsRule) apply(c *Correlator, it *item, o *obs, late bool, emit func(Match)) {
@@ -82,8 +109,9 @@ func (f *fsRule) apply(c *Correlator, it *item, o *obs, late bool, emit func(Mat
 		f.learnStart, f.learnSet = it.ts, true
 		f.learnt(it.ts, "", "")
 	}
-	for _, v := range o.aux {
-		if _, ok := f.seen.Get(v); ok {
+	for i := range fsCount(o) {
+		v := fsValue(o, i)
+		if f.seen.get(v) != nil {
 			continue
 		}
 		f.learn(v)
@@ -104,17 +132,17 @@ func (f *fsRule) apply(c *Correlator, it *item, o *obs, late bool, emit func(Mat
 
 func (f *fsRule) expire(*Correlator, int64, *[]Match) {}
 func (f *fsRule) flush(*Correlator, *[]Match)         {}
-func (f *fsRule) stats() RuleStats                    { return f.ruleStats(f.seen.Len(), f.evictions) }
+func (f *fsRule) stats() RuleStats                    { return f.ruleStats(f.seen.len(), f.seen.evictions) }
 
 // learn remembers seen (key|value), counting the eviction it may cause.
 func (f *fsRule) learn(seen string) {
-	if f.seen.Add(seen, struct{}{}) {
-		f.evictions++
+	if f.seen.get(seen) == nil {
+		f.seen.add(seen)
 	}
 }
 
 func (f *fsRule) reset() {
-	f.seen.Purge()
+	f.seen.reset()
 	f.learnSet = false
 }
 
@@ -123,12 +151,11 @@ func (f *fsRule) reset() {
 // The first value of a key is learnt silently.
 type chgRule struct {
 	base
-	values    []valueExpr
-	diff      *valueExpr
-	limit     int
-	known     *simplelru.LRU[string, *chgState]
-	evictions uint64
-	onFact    func(Fact) // see SetOnFact (facts.go)
+	values []valueExpr
+	diff   *valueExpr
+	limit  int
+	known  *store[chgState]
+	onFact func(Fact) // see SetOnFact (facts.go)
 }
 
 type chgState struct {
@@ -141,33 +168,43 @@ func newChange(c *Correlator, r *rules.Rule) (*chgRule, error) {
 	if len(g.values) == 0 {
 		return nil, errors.New("change needs a value")
 	}
-	known, err := simplelru.NewLRU[string, *chgState](g.maxKeys(c), nil)
-	if err != nil {
-		return nil, err
-	}
-	g.known = known
+	g.known = newStore[chgState](g.maxKeys(c), nil)
 	return g, nil
 }
 
 func (g *chgRule) observe(c *Correlator, ev *event.Event, o *obs) (int, bool) {
-	k, ok := c.filterKey(&g.base, ev)
-	if !ok || c.tuple(&g.base, g.values, ev) {
+	if !c.filterKey(&g.base, ev) || c.tuple(&g.base, g.values, ev) {
 		return keepNone, false
 	}
-	o.key = k
-	if len(c.parts) == 1 {
-		o.val = strings.Clone(c.parts[0])
-	} else {
+	// What the key remembers is most likely what the event brings: share
+	// its strings rather than copy the event's.
+	var st *chgState
+	var e *entry[chgState]
+	o.key, e = storeKey(c, g.by, g.known)
+	if e != nil {
+		st = &e.s
+	}
+	known := st != nil
+	switch {
+	case len(c.parts) > 1:
 		o.val = joinKey(c.parts)
+	case known && st.val == c.parts[0]:
+		o.val = st.val
+	default:
+		o.val = strings.Clone(c.parts[0])
 	}
 	if g.diff != nil {
 		d, err := c.x.value(g.diff, ev)
 		if err != nil {
 			c.fail(&g.base, "diff", err)
 		}
-		o.aux = []string{strings.Clone(clip(d, g.limit))}
+		if d = clip(d, g.limit); known && st.txt == d {
+			o.txt = st.txt
+		} else {
+			o.txt = strings.Clone(d)
+		}
 	}
-	if st, ok := g.known.Peek(k); ok && st.val == o.val {
+	if known && st.val == o.val {
 		return keepNone, true // most likely unchanged: no copy
 	}
 	return keepFull, true
@@ -177,12 +214,13 @@ func (g *chgRule) apply(c *Correlator, it *item, o *obs, late bool, emit func(Ma
 	if late {
 		g.n.late++
 	}
-	st, ok := g.known.Get(o.key)
-	if !ok {
-		g.learn(o.key, &chgState{val: o.val, txt: diffText(o), t: it.ts})
+	e := g.known.get(o.key)
+	if e == nil {
+		g.learn(o.key, chgState{val: o.val, txt: o.txt, t: it.ts})
 		g.learnt(o.key)
 		return
 	}
+	st := &e.s
 	if it.ts < st.t {
 		// Older than what is remembered: not a change, whenever it came.
 		if late {
@@ -204,9 +242,9 @@ func (g *chgRule) apply(c *Correlator, it *item, o *obs, late bool, emit func(Ma
 		Time:     toTime(it.ts),
 	}
 	if g.diff != nil {
-		m.Diff = lineDiff(st.txt, diffText(o), 2*g.limit)
+		m.Diff = lineDiff(st.txt, o.txt, 2*g.limit)
 	}
-	st.val, st.txt, st.t = o.val, diffText(o), it.ts
+	st.val, st.txt, st.t = o.val, o.txt, it.ts
 	g.learnt(o.key)
 	g.n.matches++
 	emit(m)
@@ -214,22 +252,12 @@ func (g *chgRule) apply(c *Correlator, it *item, o *obs, late bool, emit func(Ma
 
 func (g *chgRule) expire(*Correlator, int64, *[]Match) {}
 func (g *chgRule) flush(*Correlator, *[]Match)         {}
-func (g *chgRule) stats() RuleStats                    { return g.ruleStats(g.known.Len(), g.evictions) }
+func (g *chgRule) stats() RuleStats                    { return g.ruleStats(g.known.len(), g.known.evictions) }
 
 // learn remembers the first state of key, counting the eviction it may
 // cause.
-func (g *chgRule) learn(key string, st *chgState) {
-	if g.known.Add(key, st) {
-		g.evictions++
-	}
+func (g *chgRule) learn(key string, st chgState) {
+	g.known.add(key).s = st
 }
 
-func (g *chgRule) reset() { g.known.Purge() }
-
-// diffText returns the diff text a change rule computed on arrival.
-func diffText(o *obs) string {
-	if len(o.aux) == 0 {
-		return ""
-	}
-	return o.aux[0]
-}
+func (g *chgRule) reset() { g.known.reset() }

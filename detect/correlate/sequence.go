@@ -162,18 +162,17 @@ func (s *seqRule) observe(c *Correlator, ev *event.Event, o *obs) (int, bool) {
 		return keepNone, false
 	}
 	if len(s.groups) == 1 {
-		k, ok := c.key(&s.base, s.by, ev)
-		if !ok {
+		if _, ok := c.keyBytes(&s.base, s.by, ev); !ok {
 			s.n.noKey++
 			return keepNone, false
 		}
-		o.key = k
+		o.key, _ = storeKey(c, s.by, s.st)
 	} else {
 		o.aux = make([]string, len(s.groups))
 		found := false
 		for gi, g := range s.groups {
-			if k, ok := c.key(&s.base, g, ev); ok {
-				o.aux[gi] = k
+			if _, ok := c.keyBytes(&s.base, g, ev); ok {
+				o.aux[gi], _ = storeKey(c, g, s.st)
 				found = true
 			}
 		}

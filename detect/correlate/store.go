@@ -2,6 +2,7 @@ package correlate
 
 import (
 	"math"
+	"unsafe"
 
 	"github.com/hashicorp/golang-lru/v2/simplelru"
 )
@@ -62,6 +63,21 @@ func (st *store[S]) evicted(_ string, e *entry[S]) {
 func (st *store[S]) get(key string) *entry[S] {
 	e, _ := st.lru.Get(key)
 	return e
+}
+
+// peek returns the entry of key without marking it used, or nil.
+func (st *store[S]) peek(key string) *entry[S] {
+	e, _ := st.lru.Peek(key)
+	return e
+}
+
+// find is peek for a key built in a reused buffer. The key is not copied:
+// Peek only hashes and compares it, and the LRU keeps no reference to a
+// key it was not given by add, so the buffer may change afterwards. It
+// saves the allocation of every key already known (most events continue
+// a known flow).
+func (st *store[S]) find(key []byte) *entry[S] {
+	return st.peek(unsafe.String(unsafe.SliceData(key), len(key)))
 }
 
 // add creates the entry of key, which must be absent; it may evict the least

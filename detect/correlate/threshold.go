@@ -47,8 +47,7 @@ func newThreshold(c *Correlator, r *rules.Rule) (*thrRule, error) {
 }
 
 func (t *thrRule) observe(c *Correlator, ev *event.Event, o *obs) (int, bool) {
-	k, ok := c.filterKey(&t.base, ev)
-	if !ok {
+	if !c.filterKey(&t.base, ev) {
 		return keepNone, false
 	}
 	if t.distinct != nil {
@@ -61,7 +60,7 @@ func (t *thrRule) observe(c *Correlator, ev *event.Event, o *obs) (int, bool) {
 		}
 		o.val = c.internValue(v)
 	}
-	o.key = k
+	o.key, _ = storeKey(c, t.by, t.st)
 	return keepLight, true
 }
 
@@ -89,7 +88,7 @@ func (t *thrRule) apply(c *Correlator, it *item, o *obs, late bool, emit func(Ma
 		t.persist(e)
 		return
 	}
-	t.add(s, stamp{t: ts, id: strings.Clone(it.id), val: o.val})
+	t.add(s, stamp{t: ts, id: strings.Clone(it.eventID()), val: o.val})
 	// Forget what left the window and what cannot matter any more.
 	i := 0
 	for i < len(s.stamps) && s.stamps[i].t < newest-t.within {
@@ -139,7 +138,7 @@ func (t *thrRule) match(c *Correlator, key string, stamps []stamp, it *item, at 
 		Time:   toTime(at),
 	}
 	for i, st := range stamps {
-		if st.t == it.ts && st.id == it.id {
+		if st.t == it.ts && st.id == it.eventID() {
 			m.Events[i] = c.evidence(it)
 		} else {
 			m.Events[i] = stub(st.t, st.id)

@@ -280,15 +280,6 @@ func clip(s string, n int) string {
 	return s[:i]
 }
 
-// parseObject parses the JSON text of an object.
-func parseObject(s string) map[string]any {
-	var m map[string]any
-	if json.Unmarshal([]byte(s), &m) != nil {
-		return nil
-	}
-	return m
-}
-
 const maxDepth = 16
 
 // appendJSON appends v as JSON, spending budget on keys and strings (one
@@ -387,31 +378,34 @@ func appendJSON(b []byte, v any, budget *int, sorted bool, depth int) []byte {
 }
 
 // appendJSONString appends s as a JSON string; invalid UTF-8 becomes
-// U+FFFD.
+// U+FFFD. Runs of bytes that need no escaping are copied whole.
 func appendJSONString(b []byte, s string) []byte {
 	const hex = "0123456789abcdef"
 	b = append(b, '"')
+	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
-		if c < utf8.RuneSelf {
-			switch {
-			case c == '"' || c == '\\':
-				b = append(b, '\\', c)
-			case c < 0x20:
-				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			default:
-				b = append(b, c)
-			}
+		if c >= 0x20 && c < utf8.RuneSelf && c != '"' && c != '\\' {
 			i++
 			continue
 		}
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && n == 1 {
+		b = append(b, s[start:i]...)
+		if c < utf8.RuneSelf {
+			if c == '"' || c == '\\' {
+				b = append(b, '\\', c)
+			} else {
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			}
+			i++
+		} else if r, n := utf8.DecodeRuneInString(s[i:]); r == utf8.RuneError && n == 1 {
 			b = append(b, `\ufffd`...)
+			i++
 		} else {
 			b = append(b, s[i:i+n]...)
+			i += n
 		}
-		i += n
+		start = i
 	}
+	b = append(b, s[start:]...)
 	return append(b, '"')
 }
