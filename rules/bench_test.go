@@ -1,10 +1,12 @@
 package rules
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/expr-lang/expr/vm"
+	"github.com/mcpsoc/mcpsoc/ingest/event"
 )
 
 // benchText is 4 KiB of tool output with no instruction in it.
@@ -126,5 +128,92 @@ func BenchmarkLoad(b *testing.B) {
 		if _, err := Load(mapFS{"x.yaml": data, "benign.jsonl": "{}\n"}.fs(), "x.yaml"); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkPack evaluates every condition of the built-in pack (match rules
+// and sequence steps, through one Cache as the engine shares it) over the
+// demo traffic: the cost of condition evaluation alone, without the
+// engine's index, correlation state or alerts.
+func BenchmarkPack(b *testing.B) {
+	evs := loadEvents(b, "../testdata/events/demo.jsonl")
+	set, err := Builtin()
+	if err != nil {
+		b.Fatal(err)
+	}
+	// Each condition is skipped, as the engine's index skips it, for events
+	// whose first index field has none of the values it allows.
+	type cond struct {
+		c      *Condition
+		get    func(*event.Event) string
+		values []string
+	}
+	var conds []cond
+	add := func(c *Condition) {
+		if c == nil {
+			return
+		}
+		for _, f := range IndexFields {
+			if vs, ok := c.Index[f]; ok && StringField(f) != nil {
+				conds = append(conds, cond{c, StringField(f), vs})
+				return
+			}
+		}
+		conds = append(conds, cond{c: c})
+	}
+	for _, r := range set.Rules {
+		if r.Enabled {
+			add(r.Condition)
+			if len(r.Steps) > 0 {
+				add(r.Steps[0].Condition) // later steps need steps
+			}
+		}
+	}
+	var cache Cache
+	var v vm.VM
+	env := &Env{}
+	env.SetCache(&cache)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		ev := evs[i%len(evs)]
+		cache.Begin(ev)
+		env.Event = ev
+		for _, c := range conds {
+			if c.get == nil || slices.Contains(c.values, c.get(ev)) {
+				c.c.Eval(&v, env)
+			}
+		}
+		cache.End()
+	}
+}
+
+// BenchmarkArgText runs arg_text and tojson over the arguments and input
+// schemas of the demo traffic.
+func BenchmarkArgText(b *testing.B) {
+	evs := loadEvents(b, "../testdata/events/demo.jsonl")
+	var args, schemas []any
+	for _, ev := range evs {
+		if ev.GenAI.Tool.Call.Arguments != nil {
+			args = append(args, ev.GenAI.Tool.Call.Arguments)
+		}
+		if ev.MCP.Tool.InputSchema != nil {
+			schemas = append(schemas, ev.MCP.Tool.InputSchema)
+		}
+	}
+	for _, c := range []struct {
+		name string
+		vals []any
+		fn   func(any) string
+	}{
+		{"arg_text/arguments", args, argText},
+		{"arg_text/input_schema", schemas, argText},
+		{"tojson/input_schema", schemas, canonicalJSON},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				c.fn(c.vals[i%len(c.vals)])
+			}
+		})
 	}
 }

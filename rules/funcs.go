@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"hash"
 	"net/url"
 	"slices"
 	"strings"
@@ -338,21 +337,56 @@ func argText(v any) string {
 	var buf [1024]byte // most results fit: one allocation, the result's
 	b := buf[:0]
 	n, last := 0, "" // how many strings were joined, the last one
-	walkStrings(v, 0, func(s string) bool {
+	walkStrings(v, 0, func(s string) (more bool) {
 		n, last = n+1, s
-		if len(b) > 0 {
-			b = append(b, '\n')
-		}
-		room := MaxArgText - len(b)
-		if len(s) >= room {
-			b = append(b, cutString(s, room)...)
-			return false
-		}
-		b = append(b, s...)
-		return true
+		b, more = joinText(b, s)
+		return more
 	})
 	if n == 1 {
 		return cutString(last, MaxArgText) // no copy
+	}
+	return string(b)
+}
+
+// joinText appends s to the text b of arg_text, after a newline unless it
+// is the first, up to MaxArgText bytes; more reports whether there is room
+// for more. (The callers keep b in a closure of their own: behind a
+// pointer, their stack buffer would move to the heap.)
+func joinText(b []byte, s string) (_ []byte, more bool) {
+	if len(b) > 0 {
+		b = append(b, '\n')
+	}
+	room := MaxArgText - len(b)
+	if len(s) >= room {
+		return append(b, cutString(s, room)...), false
+	}
+	return append(b, s...), true
+}
+
+// argText is arg_text of the map literal m for env: its values, every one
+// evaluated as the map would be, then walked in key order, as walkStrings
+// walks a map, at the depth of a map's values.
+func (m *mapLit) argText(env *Env) string {
+	var vbuf [16]any
+	vals := vbuf[:0]
+	for _, f := range m.vals {
+		vals = append(vals, f(env))
+	}
+	var buf [1024]byte
+	b := buf[:0]
+	n, last := 0, ""
+	add := func(s string) (more bool) {
+		n, last = n+1, s
+		b, more = joinText(b, s)
+		return more
+	}
+	for _, i := range m.walk {
+		if !walkStrings(vals[i], 1, add) {
+			break
+		}
+	}
+	if n == 1 {
+		return cutString(last, MaxArgText)
 	}
 	return string(b)
 }
@@ -640,13 +674,6 @@ func fnSHA256(args ...any) (any, error) {
 
 // sha256Text returns "sha256:" and the hex SHA-256 of s.
 func sha256Text(s string) string { return sha256Hex(sha256.Sum256([]byte(s))) }
-
-// sha256Sum returns "sha256:" and the hex sum of h, a SHA-256.
-func sha256Sum(h hash.Hash) string {
-	var sum [sha256.Size]byte
-	h.Sum(sum[:0])
-	return sha256Hex(sum)
-}
 
 func sha256Hex(sum [sha256.Size]byte) string {
 	var b [7 + 2*sha256.Size]byte

@@ -77,6 +77,28 @@ type code struct {
 	// parts, for a chain of string +, are its operands: a consumer that
 	// streams them (sha256) need not build the string.
 	parts []func(*Env) string
+	// json, for tojson, is its argument; pieces, for a chain of string +,
+	// are its operands so: sha256 then appends them to a buffer on the
+	// stack and hashes it, without a string for each.
+	json   func(*Env) any
+	pieces []piece
+	// lit, for a map literal, lets arg_text walk its values without
+	// building and sorting the map.
+	lit *mapLit
+	// str, for a string field of the event or of a predicate's entity,
+	// is where it is: a comparison with a constant then loads it itself,
+	// one closure call where reading it would be another.
+	str *field
+	// konst is set for a constant string, with its value in cs.
+	konst bool
+	cs    string
+	// fb is str's base.
+	fb base
+	// safe is set when evaluating the code cannot fail (panic) for an
+	// Env with an event, and cost then estimates what it takes: operands
+	// of && and || that are safe may run in any order (see logic).
+	safe bool
+	cost int
 	// key is the canonical text of the node when its value depends only on
 	// the event, and "" otherwise (it uses steps, state, or a predicate's
 	// element): equal keys mean equal values for one event.
@@ -223,12 +245,13 @@ func (nc *nativeCompiler) compile(n ast.Node) code {
 
 // constCode is the code of a constant.
 func constCode(v any, key string) code {
-	c := code{k: kAny, key: key}
+	c := code{k: kAny, key: key, safe: true}
 	switch x := v.(type) {
 	case bool:
 		c.k, c.b = kBool, func(*Env) bool { return x }
 	case string:
 		c.k, c.s = kStr, func(*Env) string { return x }
+		c.konst, c.cs = true, x
 	case int:
 		c.k, c.i = kInt, func(*Env) int { return x }
 	case float64:
@@ -242,9 +265,9 @@ func (nc *nativeCompiler) constant(x *ast.ConstantNode) code {
 	switch v := x.Value.(type) {
 	case map[string]struct{}:
 		keys := slices.Sorted(maps.Keys(v))
-		return code{k: kSet, set: v, a: func(*Env) any { return v }, key: "set" + fmt.Sprint(keys)}
+		return code{k: kSet, set: v, a: func(*Env) any { return v }, key: "set" + fmt.Sprint(keys), safe: true}
 	case *foldList, *matcher, *jsonPath, *stringSet, *domainSet, *prefixSet:
-		return code{k: kConst, cv: v, a: func(*Env) any { return v }, key: fmt.Sprintf("const(%p)", v)}
+		return code{k: kConst, cv: v, a: func(*Env) any { return v }, key: fmt.Sprintf("const(%p)", v), safe: true}
 	case string, bool, int, float64, nil:
 		return constCode(v, fmt.Sprintf("%#v", v))
 	}
@@ -294,13 +317,68 @@ func (nc *nativeCompiler) mapNode(x *ast.MapNode) code {
 			keys[i] = strconv.Quote(k.Value) + ":" + keys[i]
 		}
 	}
-	return anyCode(func(env *Env) any {
-		m := make(map[string]any, len(pairs))
+	c := anyCode(func(env *Env) any {
+		var vbuf [16]any
+		vals := vbuf[:0]
 		for _, p := range pairs {
-			m[p.k] = p.v.a(env)
+			vals = append(vals, p.v.a(env))
+		}
+		// Of a repeated key, the VM keeps the first value: it stores
+		// the pairs from the last.
+		m := make(map[string]any, len(pairs))
+		for i := len(pairs) - 1; i >= 0; i-- {
+			m[pairs[i].k] = vals[i]
 		}
 		return m
 	}, joinKey("map", keys))
+	lit := &mapLit{vals: make([]func(*Env) any, len(pairs))}
+	order := make([]int, len(pairs))
+	for i, p := range pairs {
+		lit.vals[i] = p.v.a
+		order[i] = i
+	}
+	// The map's entries in key order: a stable sort keeps a repeated key's
+	// values in source order, and the map keeps the first.
+	slices.SortStableFunc(order, func(i, j int) int { return strings.Compare(pairs[i].k, pairs[j].k) })
+	for n, i := range order {
+		if n == 0 || pairs[order[n-1]].k != pairs[i].k {
+			lit.walk = append(lit.walk, i)
+		}
+	}
+	c.lit = lit
+	return c
+}
+
+// piece is an operand of a chain of string +: a string, or the value whose
+// canonical JSON (tojson) it is.
+type piece struct {
+	s    func(*Env) string
+	json func(*Env) any
+}
+
+// appendPieces appends the text of ps to b.
+func appendPieces(env *Env, b []byte, ps []piece) []byte {
+	for _, p := range ps {
+		if p.json == nil {
+			b = append(b, p.s(env)...)
+			continue
+		}
+		v := p.json(env)
+		if out, ok := appendJSON(b, v); ok {
+			b = out
+		} else {
+			b = append(b, encodingJSON(v)...)
+		}
+	}
+	return b
+}
+
+// mapLit is a map literal as arg_text reads it: the closures of its values
+// in source order, the order the VM evaluates them in, and the indexes of
+// the values the map keeps, in key order, the order walkStrings visits them.
+type mapLit struct {
+	vals []func(*Env) any
+	walk []int
 }
 
 // joinKey is the key of an operation on values with keys args: "" when one
@@ -416,7 +494,7 @@ func (nc *nativeCompiler) unary(x *ast.UnaryNode) code {
 	switch x.Operator {
 	case "!", "not":
 		b := asBool(code{k: in.k, b: in.b, a: derefed(in, x.Node)})
-		return boolCode(func(env *Env) bool { return !b(env) }, joinKey("!", []string{in.key}))
+		return pure(boolCode(func(env *Env) bool { return !b(env) }, joinKey("!", []string{in.key})), in.k == kBool, 0, in)
 	case "+":
 		return in
 	case "-":
@@ -435,20 +513,20 @@ func (nc *nativeCompiler) conditional(x *ast.ConditionalNode) code {
 	switch {
 	case t.k == kStr && f.k == kStr:
 		ts, fs := t.s, f.s
-		return strCode(func(env *Env) string {
+		return pure(strCode(func(env *Env) string {
 			if c(env) {
 				return ts(env)
 			}
 			return fs(env)
-		}, key)
+		}, key), cond.k == kBool, 1, cond, t, f)
 	case t.k == kBool && f.k == kBool:
 		tb, fb := t.b, f.b
-		return boolCode(func(env *Env) bool {
+		return pure(boolCode(func(env *Env) bool {
 			if c(env) {
 				return tb(env)
 			}
 			return fb(env)
-		}, key)
+		}, key), cond.k == kBool, 1, cond, t, f)
 	}
 	ta, fa := t.a, f.a
 	return anyCode(func(env *Env) any {
@@ -472,6 +550,7 @@ func (nc *nativeCompiler) let(x *ast.VariableDeclaratorNode) code {
 	nc.nvars++
 	vo, _ := opsOf(val.k) // a constant is bound as a value of any type
 	store, read := vo.bind(val, slot)
+	read = pure(read, true, 1) // the let has stored it
 	nc.scope = append(nc.scope, nvar{name: x.Name, slot: slot, c: read})
 	body := nc.compile(x.Expr)
 	nc.scope = nc.scope[:len(nc.scope)-1]
@@ -479,7 +558,7 @@ func (nc *nativeCompiler) let(x *ast.VariableDeclaratorNode) code {
 	if !ok {
 		unsupported("let yielding a constant")
 	}
-	return bo.after(body, store)
+	return pure(bo.after(body, store), true, 1, val, body)
 }
 
 // kindOps gives generic code access to the closure of one kind and to its
@@ -764,11 +843,23 @@ func eventFieldCode(b base, path []string, key string) code {
 	return fieldCode(b, f, key)
 }
 
-// fieldCode reads the field f of b's struct.
+// fieldCode reads the field f of b's struct: a read of the event or of a
+// predicate's entity is safe (a read of a step fails when there is no such
+// step).
 func fieldCode(b base, f field, key string) code {
+	c := fieldRead(b, f, key)
+	c.safe, c.cost = b.kind == onEvent || b.kind == onEntity, 1
+	return c
+}
+
+func fieldRead(b base, f field, key string) code {
 	switch f.typ {
 	case reflect.TypeFor[string]():
-		return strCode(reader[string](b, f.off), key)
+		c := strCode(reader[string](b, f.off), key)
+		if b.kind == onEvent || b.kind == onEntity {
+			c.str, c.fb = &f, b
+		}
+		return c
 	case reflect.TypeFor[bool]():
 		return boolCode(reader[bool](b, f.off), key)
 	case reflect.TypeFor[int]():
@@ -782,8 +873,19 @@ func fieldCode(b base, f field, key string) code {
 		return strsCode(func(env *Env) []string { return get(env) }, true, key)
 	case reflect.TypeFor[[]event.Entity]():
 		return entsOps.code(reader[[]event.Entity](b, f.off), code{key: key})
+	case reflect.TypeFor[map[string]any]():
+		// Arguments, schemas: boxing a map is a pointer copy, without
+		// the reflection of the general case below.
+		get := reader[map[string]any](b, f.off)
+		return anyCode(func(env *Env) any { return get(env) }, key)
+	case reflect.TypeFor[map[string]string]():
+		get := reader[map[string]string](b, f.off)
+		return anyCode(func(env *Env) any { return get(env) }, key)
+	case reflect.TypeFor[*bool]():
+		get := reader[*bool](b, f.off)
+		return anyCode(func(env *Env) any { return get(env) }, key)
 	}
-	// Any other type (time.Time, *bool, maps, RequestID), boxed with its
+	// Any other type (time.Time, RequestID, ...), boxed with its
 	// own type as the VM boxes it.
 	t := f.typ
 	addr := addrOf(b, f.off)

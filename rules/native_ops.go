@@ -3,11 +3,11 @@ package rules
 import (
 	"crypto/sha256"
 	"fmt"
-	"io"
 	"maps"
 	"reflect"
 	"slices"
 	"strings"
+	"unsafe"
 
 	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/builtin"
@@ -19,24 +19,29 @@ func (nc *nativeCompiler) binary(x *ast.BinaryNode) code {
 	if x.Operator == "+" && isString(x.Left) && isString(x.Right) {
 		return nc.concat(x)
 	}
+	switch x.Operator {
+	case "&&", "and", "||", "or":
+		return nc.logic(x)
+	}
 	l, r := nc.compile(x.Left), nc.compile(x.Right)
 	key := joinKey(x.Operator, []string{l.key, r.key})
 	la, ra := derefed(l, x.Left), derefed(r, x.Right)
+	_, ln := number(l)
+	_, rn := number(r)
+	// typed: == on l and r is Go's, not expr's runtime.
+	typed := l.k == r.k && (l.k == kStr || l.k == kBool) || ln && rn
 	switch x.Operator {
-	case "&&", "and":
-		lb, rb := asBool(code{k: l.k, b: l.b, a: la}), asBool(code{k: r.k, b: r.b, a: ra})
-		return boolCode(func(env *Env) bool { return lb(env) && rb(env) }, key)
-	case "||", "or":
-		lb, rb := asBool(code{k: l.k, b: l.b, a: la}), asBool(code{k: r.k, b: r.b, a: ra})
-		return boolCode(func(env *Env) bool { return lb(env) || rb(env) }, key)
 	case "==", "!=":
+		if f := fieldTest(l, r, x.Operator == "=="); f != nil {
+			return pure(boolCode(f, key), true, 0, l, r)
+		}
 		eq := equal(l, r, la, ra)
 		if x.Operator == "==" {
-			return boolCode(eq, key)
+			return pure(boolCode(eq, key), typed, 1, l, r)
 		}
-		return boolCode(func(env *Env) bool { return !eq(env) }, key)
+		return pure(boolCode(func(env *Env) bool { return !eq(env) }, key), typed, 1, l, r)
 	case "<", ">", "<=", ">=":
-		return boolCode(compare(x.Operator, l, r, la, ra), key)
+		return pure(boolCode(compare(x.Operator, l, r, la, ra), key), ln && rn, 1, l, r)
 	case "+":
 		if ls, rs := asString(l), asString(r); ls != nil && rs != nil {
 			return strCode(func(env *Env) string { return ls(env) + rs(env) }, key)
@@ -55,7 +60,7 @@ func (nc *nativeCompiler) binary(x *ast.BinaryNode) code {
 	case "%":
 		return intCode(func(env *Env) int { return runtime.Modulo(la(env), ra(env)) }, key)
 	case "in":
-		c := boolCode(in(l, r, la, ra), key)
+		c := pure(boolCode(in(l, r, la, ra), key), l.k == kStr && (r.k == kSet || r.k == kStrs), 2, l, r)
 		if r.k == kSet && len(r.set) > 8 {
 			// Macros check one field against one list in many rules
 			// (gen_ai.tool.name in email_send_tools): a cache lookup is
@@ -85,10 +90,80 @@ func (nc *nativeCompiler) binary(x *ast.BinaryNode) code {
 		case "endsWith":
 			f = strings.HasSuffix
 		}
-		return boolCode(func(env *Env) bool { return f(ls(env), rs(env)) }, key)
+		return pure(boolCode(func(env *Env) bool { return f(ls(env), rs(env)) }, key), true, 5, l, r)
 	}
 	unsupported("operator %s on %v and %v", x.Operator, x.Left.Type(), x.Right.Type())
 	return code{}
+}
+
+// logic compiles a chain of && (or of ||): a && b && c is one closure over
+// its operands. Evaluation is left to right, as in the VM, except that a
+// run of consecutive operands that are safe (cannot fail, see code.safe)
+// is evaluated cheapest first: within such a run neither the result nor
+// whether later operands run depends on the order, and the cheap field
+// tests then often spare a content scan or a regexp.
+func (nc *nativeCompiler) logic(x *ast.BinaryNode) code {
+	and := x.Operator == "&&" || x.Operator == "and"
+	var ops []code
+	var collect func(n ast.Node)
+	collect = func(n ast.Node) {
+		if b, ok := n.(*ast.BinaryNode); ok &&
+			(b.Operator == "&&" || b.Operator == "and") == and && (b.Operator == "||" || b.Operator == "or") == !and {
+			collect(b.Left)
+			collect(b.Right)
+			return
+		}
+		c := nc.compile(n)
+		ops = append(ops, code{k: kBool, b: asBool(code{k: c.k, b: c.b, a: derefed(c, n)}), key: c.key, safe: c.safe && c.k == kBool, cost: c.cost})
+	}
+	collect(x)
+	keys := make([]string, len(ops))
+	for i, c := range ops {
+		keys[i] = c.key
+	}
+	op := "||"
+	if and {
+		op = "&&"
+	}
+	key := joinKey(op, keys)
+	for i := 0; i < len(ops); {
+		j := i
+		for j < len(ops) && ops[j].safe {
+			j++
+		}
+		slices.SortStableFunc(ops[i:j], func(a, b code) int { return a.cost - b.cost })
+		i = j + 1
+	}
+	fs := make([]func(*Env) bool, len(ops))
+	for i, c := range ops {
+		fs[i] = c.b
+	}
+	var f func(*Env) bool
+	switch {
+	case len(fs) == 2 && and:
+		a, b := fs[0], fs[1]
+		f = func(env *Env) bool { return a(env) && b(env) }
+	case len(fs) == 2:
+		a, b := fs[0], fs[1]
+		f = func(env *Env) bool { return a(env) || b(env) }
+	case len(fs) == 3 && and:
+		a, b, c := fs[0], fs[1], fs[2]
+		f = func(env *Env) bool { return a(env) && b(env) && c(env) }
+	case len(fs) == 3:
+		a, b, c := fs[0], fs[1], fs[2]
+		f = func(env *Env) bool { return a(env) || b(env) || c(env) }
+	default:
+		// Any operand that decides the chain: false for &&, true for ||.
+		f = func(env *Env) bool {
+			for _, g := range fs {
+				if g(env) != and {
+					return !and
+				}
+			}
+			return and
+		}
+	}
+	return pure(boolCode(f, key), true, 0, ops...)
 }
 
 // isString reports whether the checker typed n as a string.
@@ -100,6 +175,7 @@ func (nc *nativeCompiler) concat(x *ast.BinaryNode) code {
 	var parts []func(*Env) string
 	var keys []string
 	var collect func(n ast.Node)
+	var compiled []code
 	collect = func(n ast.Node) {
 		if b, ok := n.(*ast.BinaryNode); ok && b.Operator == "+" && isString(b.Left) && isString(b.Right) {
 			collect(b.Left)
@@ -107,6 +183,7 @@ func (nc *nativeCompiler) concat(x *ast.BinaryNode) code {
 			return
 		}
 		c := nc.compile(n)
+		compiled = append(compiled, c)
 		keys = append(keys, c.key)
 		if c.k == kStr {
 			parts = append(parts, c.s)
@@ -116,10 +193,15 @@ func (nc *nativeCompiler) concat(x *ast.BinaryNode) code {
 	}
 	collect(x)
 	key := joinKey("+", keys)
+	strs := !slices.ContainsFunc(compiled, func(c code) bool { return c.k != kStr })
+	pieces := make([]piece, len(parts))
+	for i, c := range compiled {
+		pieces[i] = piece{s: parts[i], json: c.json}
+	}
 	if len(parts) == 2 {
 		a, b := parts[0], parts[1]
-		c := strCode(func(env *Env) string { return a(env) + b(env) }, key)
-		c.parts = parts
+		c := pure(strCode(func(env *Env) string { return a(env) + b(env) }, key), strs, 10, compiled...)
+		c.parts, c.pieces = parts, pieces
 		return c
 	}
 	c := strCode(func(env *Env) string {
@@ -138,8 +220,29 @@ func (nc *nativeCompiler) concat(x *ast.BinaryNode) code {
 		}
 		return b.String()
 	}, key)
-	c.parts = parts
+	c = pure(c, strs, 10, compiled...)
+	c.parts, c.pieces = parts, pieces
 	return c
+}
+
+// fieldTest compiles a string field == or != a constant string (want is
+// true for ==) as one closure that loads the field; nil for other
+// operands.
+func fieldTest(l, r code, want bool) func(*Env) bool {
+	if r.str != nil && l.konst {
+		l, r = r, l
+	}
+	if l.str == nil || !r.konst {
+		return nil
+	}
+	off, k := l.str.off, r.cs
+	switch l.fb.kind {
+	case onEvent:
+		return func(env *Env) bool { return (*(*string)(unsafe.Add(eventPtr(env.Event), off)) == k) == want }
+	case onEntity:
+		return func(env *Env) bool { return (*(*string)(unsafe.Add(unsafe.Pointer(env.x.ent), off)) == k) == want }
+	}
+	return nil
 }
 
 // equal compiles ==.
@@ -209,18 +312,56 @@ func in(l, r code, la, ra func(*Env) any) func(*Env) bool {
 	if ls := asString(l); ls != nil {
 		switch r.k {
 		case kSet:
-			set := r.set
-			if len(set) <= 8 {
-				list := slices.Sorted(maps.Keys(set))
-				return func(env *Env) bool { return slices.Contains(list, ls(env)) }
+			set := newStrSet(r.set)
+			if l.str != nil {
+				off := l.str.off
+				switch l.fb.kind {
+				case onEvent:
+					return func(env *Env) bool { return set.has(*(*string)(unsafe.Add(eventPtr(env.Event), off))) }
+				case onEntity:
+					return func(env *Env) bool { return set.has(*(*string)(unsafe.Add(unsafe.Pointer(env.x.ent), off))) }
+				}
 			}
-			return func(env *Env) bool { _, ok := set[ls(env)]; return ok }
+			return func(env *Env) bool { return set.has(ls(env)) }
 		case kStrs:
 			rl := r.l
 			return func(env *Env) bool { return slices.Contains(rl(env), ls(env)) }
 		}
 	}
 	return func(env *Env) bool { return runtime.In(la(env), ra(env)) }
+}
+
+// strSet is the constant set of strings on the right of in. Most strings
+// tested are in no set: their length alone usually says so, without a
+// comparison or a hash.
+type strSet struct {
+	lens uint64              // bit min(len, 63) is set for each member's length
+	list []string            // the members, for a few
+	m    map[string]struct{} // the members, for more
+}
+
+func newStrSet(m map[string]struct{}) *strSet {
+	s := &strSet{}
+	for k := range m {
+		s.lens |= 1 << min(len(k), 63)
+	}
+	if len(m) <= 8 {
+		s.list = slices.Sorted(maps.Keys(m))
+	} else {
+		s.m = m
+	}
+	return s
+}
+
+func (s *strSet) has(x string) bool {
+	if s.lens&(1<<min(len(x), 63)) == 0 {
+		return false
+	}
+	if s.m != nil {
+		_, ok := s.m[x]
+		return ok
+	}
+	return slices.Contains(s.list, x)
 }
 
 // builtinCall compiles a call of one of expr's builtins.
@@ -238,13 +379,13 @@ func (nc *nativeCompiler) builtinCall(x *ast.BuiltinNode) code {
 		switch a.k {
 		case kStr:
 			s := a.s
-			return intCode(func(env *Env) int { return len(s(env)) }, key)
+			return pure(intCode(func(env *Env) int { return len(s(env)) }, key), true, 0, a)
 		case kStrs:
 			l := a.l
-			return intCode(func(env *Env) int { return len(l(env)) }, key)
+			return pure(intCode(func(env *Env) int { return len(l(env)) }, key), true, 0, a)
 		case kEnts:
 			e := a.e
-			return intCode(func(env *Env) int { return len(e(env)) }, key)
+			return pure(intCode(func(env *Env) int { return len(e(env)) }, key), true, 0, a)
 		}
 		v := derefed(a, x.Arguments[0])
 		return intCode(func(env *Env) int { return runtime.Len(v(env)) }, key)
@@ -262,6 +403,7 @@ func (nc *nativeCompiler) builtinCall(x *ast.BuiltinNode) code {
 	args := make([]func(*Env) any, len(x.Arguments))
 	keys := make([]string, len(x.Arguments))
 	var strArg func(*Env) string
+	var strc code
 	for i, n := range x.Arguments {
 		c := nc.compile(n)
 		keys[i] = c.key
@@ -271,15 +413,15 @@ func (nc *nativeCompiler) builtinCall(x *ast.BuiltinNode) code {
 			args[i] = derefed(c, n)
 		}
 		if i == 0 {
-			strArg = asString(c)
+			strArg, strc = asString(c), c
 		}
 	}
 	key := joinKey(x.Name, keys)
 	switch {
 	case x.Name == "lower" && strArg != nil && len(args) == 1:
-		return strCode(func(env *Env) string { return strings.ToLower(strArg(env)) }, key)
+		return pure(strCode(func(env *Env) string { return strings.ToLower(strArg(env)) }, key), true, 20, strc)
 	case x.Name == "upper" && strArg != nil && len(args) == 1:
-		return strCode(func(env *Env) string { return strings.ToUpper(strArg(env)) }, key)
+		return pure(strCode(func(env *Env) string { return strings.ToUpper(strArg(env)) }, key), true, 20, strc)
 	}
 	var call func(env *Env) any
 	switch {
@@ -372,12 +514,16 @@ func (nc *nativeCompiler) quantifier(x *ast.BuiltinNode) code {
 		elem = kStr
 	}
 	nc.elems = append(nc.elems, elem)
-	body := asBool(nc.compile(pred.Node))
+	bc := nc.compile(pred.Node)
+	body := asBool(bc)
 	nc.elems = nc.elems[:len(nc.elems)-1]
+	// An element is read for each of a few, typically.
+	safe := bc.k == kBool && (list.k == kStrs || list.k == kEnts)
+	bc.cost = 4*bc.cost + 4
 	switch list.k {
 	case kStrs:
 		l := list.l
-		return boolCode(func(env *Env) bool {
+		return pure(boolCode(func(env *Env) bool {
 			saved := env.x.str
 			defer func() { env.x.str = saved }()
 			for _, s := range l(env) {
@@ -387,10 +533,10 @@ func (nc *nativeCompiler) quantifier(x *ast.BuiltinNode) code {
 				}
 			}
 			return !found
-		}, "")
+		}, ""), safe, 0, list, bc)
 	case kEnts:
 		l := list.e
-		return boolCode(func(env *Env) bool {
+		return pure(boolCode(func(env *Env) bool {
 			saved := env.x.ent
 			defer func() { env.x.ent = saved }()
 			ents := l(env)
@@ -401,7 +547,7 @@ func (nc *nativeCompiler) quantifier(x *ast.BuiltinNode) code {
 				}
 			}
 			return !found
-		}, "")
+		}, ""), safe, 0, list, bc)
 	}
 	la := derefed(list, x.Arguments[0])
 	return boolCode(func(env *Env) bool {
@@ -429,6 +575,18 @@ func (nc *nativeCompiler) quantifier(x *ast.BuiltinNode) code {
 		}
 		return !found
 	}, "")
+}
+
+// helperCost is the estimated cost of a helper called directly, in field
+// reads, for ordering the operands of && and ||: matching text costs more
+// than comparing it, and scoring it more again.
+var helperCost = map[string]int{
+	"icontains": 20, "istarts_with": 3, "iends_with": 3, "iequals": 3,
+	"icontains_any": 40, "in_list": 3, "regex": 60, "glob": 60, "cidr_match": 10,
+	"url_domain": 40, "email_domain": 10, "json_path": 10,
+	"arg_text": 80, "tojson": 100, "arg_emails": 100,
+	"injection_score": 300, "description_score": 300, "hidden_text": 100,
+	"sha256": 200, "has_secret": 200,
 }
 
 // costly are the helpers whose values the Cache keeps for an event.
@@ -465,7 +623,10 @@ func (nc *nativeCompiler) call(x *ast.CallNode) code {
 		}
 	}
 	c, ok := direct(h.name, args)
-	if !ok {
+	if ok {
+		// Helpers never fail: called directly, they are safe.
+		c = pure(c, true, helperCost[h.name], args...)
+	} else {
 		boxed := make([]func(*Env) any, len(args))
 		for i := range args {
 			boxed[i] = args[i].a
@@ -481,7 +642,9 @@ func (nc *nativeCompiler) call(x *ast.CallNode) code {
 	}
 	c.key = joinKey(h.name, keys)
 	if costly[h.name] {
+		json := c.json // a consumer that appends need not look in the Cache
 		c = nc.cached(c)
+		c.json = json
 	}
 	return c
 }
@@ -547,6 +710,10 @@ func direct(name string, args []code) (code, bool) {
 			return anyCode(func(env *Env) any { return p.lookup(a(env)) }, ""), true
 		}
 	case "arg_text":
+		if lit := args[0].lit; len(args) == 1 && lit != nil {
+			// arg_text({path: arg("path"), ...}) without the map.
+			return strCode(func(env *Env) string { return lit.argText(env) }, ""), true
+		}
 		if len(args) == 1 {
 			a := args[0].a
 			return strCode(func(env *Env) string { return argText(a(env)) }, ""), true
@@ -554,7 +721,9 @@ func direct(name string, args []code) (code, bool) {
 	case "tojson":
 		if len(args) == 1 {
 			a := args[0].a
-			return strCode(func(env *Env) string { return canonicalJSON(a(env)) }, ""), true
+			c := strCode(func(env *Env) string { return canonicalJSON(a(env)) }, "")
+			c.json = a
+			return c, true
 		}
 	case "arg_emails":
 		if len(args) == 1 {
@@ -574,14 +743,12 @@ func direct(name string, args []code) (code, bool) {
 			return boolCode(func(env *Env) bool { return content.HiddenText(s(env)) }, ""), true
 		}
 	case "sha256":
-		if parts := args[0].parts; len(args) == 1 && parts != nil {
-			// sha256(a + "\n" + b): hash the parts, not their concatenation.
+		if pieces := args[0].pieces; len(args) == 1 && pieces != nil {
+			// sha256(a + "\n" + tojson(b)): the pieces appended in a
+			// buffer, without a string for each.
 			return strCode(func(env *Env) string {
-				h := sha256.New()
-				for _, p := range parts {
-					io.WriteString(h, p(env))
-				}
-				return sha256Sum(h)
+				var buf [2048]byte
+				return sha256Hex(sha256.Sum256(appendPieces(env, buf[:0], pieces)))
 			}, ""), true
 		}
 		if s != nil && len(args) == 1 {
@@ -607,7 +774,20 @@ func (nc *nativeCompiler) cached(c code) code {
 		nc.slots[c.key] = id
 	}
 	if o, ok := opsOf(c.k); ok {
-		return o.cache(c, id)
+		out := o.cache(c, id)
+		out.safe, out.cost = c.safe, c.cost
+		return out
+	}
+	return c
+}
+
+// pure returns c marked safe when ok and every one of parts is, with the
+// cost of its own work plus theirs.
+func pure(c code, ok bool, cost int, parts ...code) code {
+	c.safe, c.cost = ok, cost
+	for _, p := range parts {
+		c.safe = c.safe && p.safe
+		c.cost += p.cost
 	}
 	return c
 }

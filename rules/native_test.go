@@ -206,6 +206,7 @@ func TestNativeExpressions(t *testing.T) {
 		`let x = lower(user.email); x contains "corp" && len(x) > 3`,
 		`let a = 1; let b = a + 2; b * 2`,
 		`{k: user.id, n: 2}`,
+		`{k: user.id, n: 2, k: mcp.server.name}`,
 		`[user.id, 1, true, nil]`,
 		`upper(user.id) + "/" + lower(mcp.server.name)`,
 		`string(arg("count"))`,
@@ -226,6 +227,11 @@ func TestNativeExpressions(t *testing.T) {
 		`domain_matches(url_domain(url.full), ["example.com"])`,
 		`email_domain(user.email)`,
 		`arg_text(gen_ai.tool.call.arguments)`,
+		`arg_text({path: arg("path"), b: user.id, a: tags, b: mcp.server.name, c: {z: "1", y: arg("files")}, n: 3})`,
+		`arg_text({only: user.id})`,
+		`arg_text({})`,
+		`arg_text({x: arg("files")[5].path})`,
+		`arg_text({a: labels, b: mcp.tool.input_schema})`,
 		`arg_urls(gen_ai.tool.call.arguments)`,
 		`arg_emails(gen_ai.tool.call.arguments)`,
 		`injection_score(mcp.result.text) > 0.3`,
@@ -240,6 +246,20 @@ func TestNativeExpressions(t *testing.T) {
 		`tojson(mcp.tool.annotations)`,
 		`tojson(tags)`,
 		`mcp.result.bytes == 2048.0`,
+		// Chains of && and ||, costly or failing operands first: safe
+		// operands run cheapest first, failing ones keep their place.
+		`injection_score(mcp.result.text) > 0.9 && mcp.method.name == "x"`,
+		`hidden_text(mcp.result.text) || user.id == "alice"`,
+		`arg("files")[5].path == "x" && user.id == "nobody"`,
+		`user.id == "nobody" && arg("files")[5].path == "x"`,
+		`user.id == "alice" || arg("files")[5].path == "x"`,
+		`regex(mcp.result.text, "ignore") && user.id == "alice" && mcp.result.bytes > 3 && !mcp.result.truncated`,
+		`icontains(mcp.result.text, "zzz") || len(tags) > 5 || user.id in ["a", "b"] || any(mcp.entities, .role == "target")`,
+		`has_secret(mcp.result.text) || arg("count") > 2 || user.id == "alice"`,
+		`(injection_score(mcp.result.text) > 0.1 or user.id == "bob") and (mcp.auth.audience_valid == false or user.id != "")`,
+		`let t = mcp.result.text; len(t) > 10 && icontains(t, "ignore") && user.id == "alice"`,
+		`sha256(mcp.tool.description + "\n" + tojson(mcp.tool.input_schema) + "\n" + tojson(mcp.tool.annotations))`,
+		`sha256(tojson(labels) + tojson(tags) + tojson(arg("files")))`,
 		`timestamp > timestamp`,
 	}
 	for _, text := range exprs {
@@ -256,6 +276,51 @@ func TestNativeExpressions(t *testing.T) {
 		e := packExpr{where: text, program: out.program, native: out.native}
 		checkNative(t, e, &Env{Event: ev}, "the test event")
 		checkNative(t, e, &Env{Event: empty}, "an empty event")
+	}
+}
+
+// TestNativeCheapFirst checks which operands of && and || run: a costly
+// helper call waits for the cheap field tests of its chain, unless an
+// operand before it may fail. The Cache shows whether a call ran.
+func TestNativeCheapFirst(t *testing.T) {
+	tests := []struct {
+		expr string
+		runs bool // whether injection_score runs
+	}{
+		{`injection_score(mcp.result.text) > 0.5 && mcp.method.name == "nope"`, false},
+		{`injection_score(mcp.result.text) > 0.5 || user.id == "alice"`, false},
+		{`injection_score(mcp.result.text) > 0.5 && mcp.method.name == "tools/call"`, true},
+		{`(injection_score(mcp.result.text) > 0.5 && user.id == "alice") && mcp.method.name == "nope"`, false},
+		// arg("x") == 1 may fail (a value of any type): what comes after
+		// it keeps its place.
+		{`injection_score(mcp.result.text) > 0.5 && arg("count") == 3 && mcp.method.name == "nope"`, true},
+		{`arg("count") == 3 && injection_score(mcp.result.text) > 0.5 && mcp.method.name == "nope"`, false},
+	}
+	for _, tt := range tests {
+		slots := make(map[string]int)
+		out, err := compileText(tt.expr, true, nil, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.expr, err)
+		}
+		n, err := nativeCompile(out.program.Node(), slots)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.expr, err)
+		}
+		id, ok := slots["injection_score(mcp.result.text)"]
+		if !ok {
+			t.Fatalf("%s: no cache slot for injection_score: %v", tt.expr, slots)
+		}
+		ev := testEvent()
+		var cache Cache
+		cache.Begin(ev)
+		env := &Env{Event: ev}
+		env.SetCache(&cache)
+		if _, err := n.evalBool(env); err != nil {
+			t.Fatalf("%s: %v", tt.expr, err)
+		}
+		if _, ran := cache.get(env, id); ran != tt.runs {
+			t.Errorf("%s: injection_score ran: %v, want %v", tt.expr, ran, tt.runs)
+		}
 	}
 }
 
