@@ -67,6 +67,11 @@ func (s *Writer) Write(ctx context.Context, alerts []*alert.Alert) error {
 			return fmt.Errorf("encoding alert %s: %w", a.Event.ID, err)
 		}
 	}
+	return s.flush()
+}
+
+// flush writes out the buffered lines and syncs a regular file.
+func (s *Writer) flush() error {
 	if err := s.w.Flush(); err != nil {
 		return fmt.Errorf("writing alerts: %w", err)
 	}
@@ -86,15 +91,7 @@ func (s *Writer) Close(ctx context.Context) error {
 		return nil
 	}
 	s.closed = true
-	if err := s.w.Flush(); err != nil {
-		return fmt.Errorf("writing alerts: %w", err)
-	}
-	if s.syncer != nil {
-		if err := s.syncer.Sync(); err != nil {
-			return fmt.Errorf("syncing alerts to disk: %w", err)
-		}
-	}
-	return nil
+	return s.flush()
 }
 
 // Discard accepts every alert and does nothing: for benchmarks and for

@@ -1,14 +1,13 @@
 package event
 
 import (
-	"bufio"
-	"bytes"
 	stdjson "encoding/json"
-	"os"
 	"strings"
 	"testing"
 
 	goccy "github.com/goccy/go-json"
+
+	"github.com/mcpsoc/mcpsoc/internal/testevents"
 )
 
 // toolCallFields is a realistic tools/call record whose result text is
@@ -118,22 +117,9 @@ func BenchmarkDecode(b *testing.B) {
 // BenchmarkEngine of package detect reads them.
 func demoEvents(b *testing.B) [][]byte {
 	b.Helper()
-	f, err := os.Open("../../testdata/events/demo.jsonl")
-	if err != nil {
-		b.Skip("no demo traffic:", err)
-	}
-	defer f.Close()
-	var out [][]byte
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		line := bytes.TrimSpace(sc.Bytes())
-		if len(line) >= 1024 && len(line) <= 4096 {
-			out = append(out, bytes.Clone(line))
-		}
-	}
-	if len(out) == 0 {
-		b.Skip("no 1-4 KiB events in the demo traffic")
+	out, err := testevents.Lines("../../testdata/events/demo.jsonl", 1024, 4096)
+	if err != nil || len(out) == 0 {
+		b.Skip("no 1-4 KiB events in the demo traffic:", err)
 	}
 	return out
 }
@@ -142,6 +128,11 @@ func demoEvents(b *testing.B) [][]byte {
 // events, the mix BenchmarkEngine/decode of package detect decodes, without
 // building the rule pack.
 func BenchmarkDecodeDemo(b *testing.B) {
+	benchDemo(b, func(ev *Event, data []byte) error { return DecodeInto(ev, data, Limits{}) })
+}
+
+// benchDemo runs decode over the demo traffic's 1-4 KiB events.
+func benchDemo(b *testing.B, decode func(*Event, []byte) error) {
 	raw := demoEvents(b)
 	var size int
 	for _, r := range raw {
@@ -151,7 +142,7 @@ func BenchmarkDecodeDemo(b *testing.B) {
 	b.ReportAllocs()
 	var ev Event
 	for i := 0; b.Loop(); i++ {
-		if err := DecodeInto(&ev, raw[i%len(raw)], Limits{}); err != nil {
+		if err := decode(&ev, raw[i%len(raw)]); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -33,18 +33,5 @@ func BenchmarkDecoder(b *testing.B) {
 
 // BenchmarkDecoderDemo is BenchmarkDecodeDemo with a Decoder.
 func BenchmarkDecoderDemo(b *testing.B) {
-	raw := demoEvents(b)
-	var size int
-	for _, r := range raw {
-		size += len(r)
-	}
-	b.SetBytes(int64(size / len(raw)))
-	b.ReportAllocs()
-	d := NewDecoder(Limits{})
-	var ev Event
-	for i := 0; b.Loop(); i++ {
-		if err := d.DecodeInto(&ev, raw[i%len(raw)]); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchDemo(b, NewDecoder(Limits{}).DecodeInto)
 }
