@@ -34,15 +34,17 @@ if [ -z "${SKIP_FUZZ:-}" ]; then
     for target in $(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go 2>/dev/null | sed 's/^func //' | sort -u); do
       echo "-- $pkg $target"
       # Go's fuzzer can end a run with a bare "context deadline exceeded" when
-      # fuzztime runs out while it is still replaying its corpus on a loaded
-      # machine; that is no finding, so such a run is repeated once with more
-      # time. A real failure prints "Failing input" and stops the suite.
-      if ! out=$(go test "$pkg" -run='^$' -fuzz="^${target}\$" -fuzztime="$fuzztime" 2>&1); then
+      # fuzztime runs out while it is still replaying its corpus, or
+      # minimizing a new interesting input (up to a minute by default, shown
+      # as 0 execs/sec: hence -fuzzminimizetime), on a loaded machine; that
+      # is no finding, so such a run is repeated once with more time. A real
+      # failure prints "Failing input" and stops the suite.
+      if ! out=$(go test "$pkg" -run='^$' -fuzz="^${target}\$" -fuzztime="$fuzztime" -fuzzminimizetime=2s 2>&1); then
         echo "$out"
         if echo "$out" | grep -q 'Failing input'; then exit 1; fi
         if ! echo "$out" | grep -q 'context deadline exceeded'; then exit 1; fi
         echo "-- $pkg $target: run again with more time"
-        go test "$pkg" -run='^$' -fuzz="^${target}\$" -fuzztime=30s
+        go test "$pkg" -run='^$' -fuzz="^${target}\$" -fuzztime=30s -fuzzminimizetime=2s
       else
         echo "$out" | tail -2
       fi
