@@ -52,12 +52,7 @@ func BenchmarkEngine(b *testing.B) {
 		size += len(r)
 	}
 	avg := int64(size / len(raw))
-	evs := make([]*event.Event, len(raw))
-	for i, r := range raw {
-		if evs[i], err = event.Decode(r, event.Limits{}); err != nil {
-			b.Fatalf("event %d: %v", i, err)
-		}
-	}
+	evs := decodeAll(b, raw)
 	var alerts int
 	count := func(*alert.Alert) { alerts++ }
 	report := func(b *testing.B) {
@@ -102,30 +97,10 @@ func BenchmarkEngine(b *testing.B) {
 		{"evaluate-definitions", func(ev *event.Event) bool { return ev.Event.Action == "mcp.tool.definition" }},
 		{"evaluate-quiet", func(ev *event.Event) bool { return !evidence[ev.Event.ID] }},
 	} {
-		var sub []*event.Event
-		for _, ev := range evs {
-			if kind.keep(ev) {
-				c := *ev
-				sub = append(sub, &c)
-			}
-		}
+		sub := copiesOf(evs, kind.keep)
 		b.Run(kind.name, func(b *testing.B) {
-			b.ReportAllocs()
-			eng, err := detect.New(set, detect.Options{})
-			if err != nil {
-				b.Fatal(err)
-			}
 			alerts = 0
-			for i := 0; b.Loop(); i++ {
-				j := i % len(sub)
-				if j == 0 && i > 0 {
-					// The next pass, later than every window of this one.
-					for _, ev := range sub {
-						ev.Timestamp = ev.Timestamp.Add(passShift)
-					}
-				}
-				eng.Process(sub[j], count)
-			}
+			evaluatePasses(b, set, sub, count)
 			report(b)
 		})
 	}
@@ -188,12 +163,7 @@ func BenchmarkRuleCost(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	evs := make([]*event.Event, len(raw))
-	for i, r := range raw {
-		if evs[i], err = event.Decode(r, event.Limits{}); err != nil {
-			b.Fatalf("event %d: %v", i, err)
-		}
-	}
+	evs := decodeAll(b, raw)
 	// only returns set with the rules keep accepts enabled.
 	only := func(keep func(*rules.Rule) bool) *rules.Set {
 		s := *set
@@ -222,27 +192,54 @@ func BenchmarkRuleCost(b *testing.B) {
 	}
 	discard := func(*alert.Alert) {}
 	for _, v := range variants {
-		sub := make([]*event.Event, len(evs))
-		for i, ev := range evs {
-			c := *ev
-			sub[i] = &c
-		}
+		sub := copiesOf(evs, func(*event.Event) bool { return true })
 		s := only(v.keep)
-		b.Run(v.name, func(b *testing.B) {
-			b.ReportAllocs()
-			eng, err := detect.New(s, detect.Options{})
-			if err != nil {
-				b.Fatal(err)
+		b.Run(v.name, func(b *testing.B) { evaluatePasses(b, s, sub, discard) })
+	}
+}
+
+// decodeAll decodes the benchmark's events.
+func decodeAll(b *testing.B, raw [][]byte) []*event.Event {
+	b.Helper()
+	evs := make([]*event.Event, len(raw))
+	for i, r := range raw {
+		var err error
+		if evs[i], err = event.Decode(r, event.Limits{}); err != nil {
+			b.Fatalf("event %d: %v", i, err)
+		}
+	}
+	return evs
+}
+
+// copiesOf returns copies of the events keep accepts, for a sub-benchmark
+// to move in time without touching the others' events.
+func copiesOf(evs []*event.Event, keep func(*event.Event) bool) []*event.Event {
+	var out []*event.Event
+	for _, ev := range evs {
+		if keep(ev) {
+			c := *ev
+			out = append(out, &c)
+		}
+	}
+	return out
+}
+
+// evaluatePasses runs a fresh engine on set over evs, pass after pass,
+// each pass passShift later than the one before, emitting to emit.
+func evaluatePasses(b *testing.B, set *rules.Set, evs []*event.Event, emit func(*alert.Alert)) {
+	b.ReportAllocs()
+	eng, err := detect.New(set, detect.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; b.Loop(); i++ {
+		j := i % len(evs)
+		if j == 0 && i > 0 {
+			// The next pass, later than every window of this one.
+			for _, ev := range evs {
+				ev.Timestamp = ev.Timestamp.Add(passShift)
 			}
-			for i := 0; b.Loop(); i++ {
-				j := i % len(sub)
-				if j == 0 && i > 0 {
-					for _, ev := range sub {
-						ev.Timestamp = ev.Timestamp.Add(passShift)
-					}
-				}
-				eng.Process(sub[j], discard)
-			}
-		})
+		}
+		eng.Process(evs[j], emit)
 	}
 }
