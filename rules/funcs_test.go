@@ -273,9 +273,13 @@ func TestFoldCoversSimpleFold(t *testing.T) {
 	}
 }
 
-func gateString(m *matcher) string {
+func gateString(m *matcher) string { return literalsString(m.gate) }
+
+// literalsString writes literals for tests: joined by |, a case-folded one
+// lower-cased after "i:".
+func literalsString(ls []literal) string {
 	var parts []string
-	for _, l := range m.gate {
+	for _, l := range ls {
 		if l.fold {
 			parts = append(parts, "i:"+strings.ToLower(l.s))
 		} else {

@@ -13,17 +13,7 @@ import (
 // then each branch's gates joined by &, "line" for a line matcher and
 // "exact" for a literal branch.
 func matcherString(m *matcher) string {
-	set := func(g *litSet) string {
-		var parts []string
-		for _, l := range g.lits {
-			if l.fold {
-				parts = append(parts, "i:"+strings.ToLower(l.s))
-			} else {
-				parts = append(parts, l.s)
-			}
-		}
-		return strings.Join(parts, "|")
-	}
+	set := func(g *litSet) string { return literalsString(g.lits) }
 	var b strings.Builder
 	if m.pre != nil {
 		fmt.Fprintf(&b, "pre %s;", set(m.pre))
